@@ -1,0 +1,51 @@
+"""Project tasks: tests, lint, typecheck, generate, quickstart, bench, docs."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+SOURCES = ["src", "tests", "tools", "examples", "noxfile.py"]
+
+
+def install_project(session: nox.Session, extras: str = "dev") -> None:
+    session.install("-e", f".[{extras}]")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite (unit, emulator, integration, end-to-end, slow)."""
+    install_project(session)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", *SOURCES)
+    session.run("ruff", "format", "--check", *SOURCES)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the three packages (generated code included)."""
+    install_project(session)
+    session.run("mypy")
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate the sync facade (``-- --check`` only verifies it is current)."""
+    install_project(session)
+    session.run("python", "tools/generate_sync.py", *session.posargs)
+
+
+@nox.session
+def quickstart(session: nox.Session) -> None:
+    """The main job: the quickstart on the embedded emulator."""
+    install_project(session, extras="emulator")
+    session.run("python", "examples/quickstart.py", *session.posargs)

@@ -1,0 +1,71 @@
+"""nucleus_async: an asyncio-native SDK for Scale Nucleus.
+
+::
+
+    import nucleus_async as nucleus
+
+    async with nucleus.NucleusClient(api_key) as client:
+        dataset = await client.create_dataset("my dataset", is_scene=False)
+        await dataset.append([nucleus.DatasetItem("https://…/1.jpg", "img-1")])
+"""
+
+from ._client import NucleusClient
+from ._config import ClientConfig, Timeouts
+from ._errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DuplicateIDError,
+    JobError,
+    JobTimeoutError,
+    NoAPIKey,
+    NotFoundError,
+    NucleusAPIError,
+    NucleusConnectionError,
+    NucleusError,
+    NucleusTimeoutError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    UnprocessableEntityError,
+    UploadError,
+    ValidationError,
+)
+from ._jobs import AsyncJob, JobStatus
+from ._pagination import AsyncPager
+from ._retry import RetryPolicy
+from ._version import __version__
+from .resources import Dataset
+from .types import *  # noqa: F403
+from .types import __all__ as _types_all
+
+__all__ = [
+    "AsyncJob",
+    "AsyncPager",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientConfig",
+    "ConflictError",
+    "Dataset",
+    "DuplicateIDError",
+    "JobError",
+    "JobStatus",
+    "JobTimeoutError",
+    "NoAPIKey",
+    "NotFoundError",
+    "NucleusAPIError",
+    "NucleusClient",
+    "NucleusConnectionError",
+    "NucleusError",
+    "NucleusTimeoutError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeouts",
+    "UnprocessableEntityError",
+    "UploadError",
+    "ValidationError",
+    "__version__",
+    *_types_all,
+]

@@ -1,0 +1,228 @@
+"""Bulk dataset-item uploads: remote items as JSON batches, local files as multipart batches.
+
+Both kinds stream from any (async) iterable through the client's worker pool, and every item
+is accounted for: the folded server answers say how many were new, updated, ignored or failed,
+and batches that did not land after the transport's retries are reported by reference id.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from typing import Any
+
+import aiofiles
+import anyio
+
+from ._concurrency import BatchFailure, fan_out
+from ._errors import NotFoundError, UploadError, ValidationError
+from ._progress import progress_for
+from ._transport import FilePart, Transport, dumps
+from .types import DatasetItem, UploadResponse
+
+__all__ = ["ItemBatch", "MAX_LOCAL_FILES_PER_REQUEST", "ItemUploader", "check_duplicate_reference_ids"]
+
+#: The service accepts at most this many files in one multipart request.
+MAX_LOCAL_FILES_PER_REQUEST = 10
+
+ItemBatch = tuple[bool, list[DatasetItem]]  # (is_local, items)
+
+
+def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
+    """Refuse an upload that names one reference id twice (the server would keep one)."""
+    counts = Counter(item.reference_id for item in items)
+    duplicates = {ref: f"Count: {n}" for ref, n in counts.items() if n > 1}
+    if duplicates:
+        raise ValidationError(
+            f"Duplicate reference IDs found among dataset_items: {duplicates}",
+            field="reference_id",
+        )
+
+
+def _validate_item(item: object, privacy_mode: bool) -> DatasetItem:
+    if not isinstance(item, DatasetItem):
+        raise ValidationError(
+            f"expected a DatasetItem, got {type(item).__name__}", field="items"
+        )
+    item.validate()
+    if privacy_mode and (not item.width or not item.height):
+        raise ValidationError(
+            "items uploaded to a privacy-mode dataset need width and height",
+            field="width/height",
+            obj=item.reference_id,
+        )
+    return item
+
+
+def _image_content_type(path: str) -> str:
+    # The service expects the extension verbatim: .jpg -> image/jpg, .jpeg -> image/jpeg.
+    ext = os.path.splitext(path)[1][1:].lower()
+    return f"image/{ext or 'jpeg'}"
+
+
+class ItemUploader:
+    """Uploads dataset items to one dataset, concurrently, under the client's limiter."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        dataset_id: str,
+        *,
+        concurrency: int,
+        progress: bool | None,
+    ) -> None:
+        self._transport = transport
+        self._dataset_id = dataset_id
+        self._concurrency = concurrency
+        self._progress = progress
+        self._route = f"dataset/{dataset_id}/append"
+
+    async def upload(
+        self,
+        items: Iterable[DatasetItem] | AsyncIterable[DatasetItem],
+        *,
+        update: bool,
+        batch_size: int,
+        local_files_per_upload_request: int,
+        privacy_mode: bool,
+    ) -> UploadResponse:
+        """Upload every item; raise ``UploadError`` (with the partial response) if any batch failed."""
+        if batch_size < 1:
+            raise ValidationError(f"must be at least 1, got {batch_size}", field="batch_size")
+        if not 1 <= local_files_per_upload_request <= MAX_LOCAL_FILES_PER_REQUEST:
+            raise ValidationError(
+                f"must be between 1 and {MAX_LOCAL_FILES_PER_REQUEST}, "
+                f"got {local_files_per_upload_request}",
+                field="local_files_per_upload_request",
+            )
+        total: int | None = None
+        if isinstance(items, Sequence):
+            # A list can be checked whole before the first request.
+            checked = [_validate_item(item, privacy_mode) for item in items]
+            check_duplicate_reference_ids(checked)
+            await _check_local_files_exist(checked)
+            total = len(checked)
+            items = checked
+        response = UploadResponse(json={"dataset_id": self._dataset_id})
+        with progress_for(self._progress).task("Uploading items", total=total) as task:
+
+            async def send(batch: ItemBatch) -> None:
+                is_local, chunk = batch
+                if is_local:
+                    answer = await self._transport.request(
+                        "POST", self._route, multipart=self._multipart_factory(chunk, update)
+                    )
+                else:
+                    answer = await self._transport.request(
+                        "POST",
+                        self._route,
+                        {"items": [item.to_payload() for item in chunk], "update": update},
+                    )
+                response.update_response(answer)
+                task.advance(len(chunk))
+
+            _, failures = await fan_out(
+                self._batches(items, batch_size, local_files_per_upload_request, privacy_mode, total),
+                send,
+                concurrency=self._concurrency,
+            )
+        if failures:
+            raise _upload_error(failures, response)
+        return response
+
+    async def _batches(
+        self,
+        items: Iterable[DatasetItem] | AsyncIterable[DatasetItem],
+        batch_size: int,
+        local_batch_size: int,
+        privacy_mode: bool,
+        total: int | None,
+    ) -> AsyncIterator[ItemBatch]:
+        """Split the stream into remote and local batches, validating streamed items on the way."""
+        remote: list[DatasetItem] = []
+        local: list[DatasetItem] = []
+        seen: set[str] | None = None if total is not None else set()
+
+        async def iterate() -> AsyncIterator[DatasetItem]:
+            if isinstance(items, AsyncIterable):
+                async for item in items:
+                    yield item
+            else:
+                for item in items:
+                    yield item
+
+        async for raw in iterate():
+            if seen is not None:
+                item = _validate_item(raw, privacy_mode)
+                if item.reference_id in seen:
+                    raise ValidationError(
+                        "Duplicate reference IDs found among dataset_items",
+                        field="reference_id",
+                        obj=item.reference_id,
+                    )
+                seen.add(item.reference_id)
+            else:
+                item = raw
+            if item.is_local:
+                local.append(item)
+                if len(local) >= local_batch_size:
+                    if seen is not None:
+                        await _check_local_files_exist(local)
+                    yield True, local
+                    local = []
+            else:
+                remote.append(item)
+                if len(remote) >= batch_size:
+                    yield False, remote
+                    remote = []
+        if remote:
+            yield False, remote
+        if local:
+            if seen is not None:
+                await _check_local_files_exist(local)
+            yield True, local
+
+    def _multipart_factory(self, chunk: list[DatasetItem], update: bool) -> Any:
+        async def build() -> Sequence[FilePart]:
+            # Rebuilt on every attempt, so a retried upload re-reads the files.
+            items_json = dumps([{**item.to_payload(), "update": update} for item in chunk])
+            parts: list[FilePart] = [("items", (None, items_json, "application/json"))]
+            for item in chunk:
+                path = item.image_location
+                assert path is not None
+                async with aiofiles.open(path, "rb") as f:
+                    content = await f.read()
+                parts.append(("image", (path, content, _image_content_type(path))))
+            return parts
+
+        return build
+
+
+async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
+    local_paths = [item.image_location for item in items if item.is_local]
+    if not local_paths:
+        return
+
+    def missing() -> list[str]:
+        return [p for p in local_paths if p is None or not os.path.isfile(p)]
+
+    absent = await anyio.to_thread.run_sync(missing)
+    if absent:
+        raise NotFoundError(
+            f"Local file(s) not found: {absent[:5]}{' …' if len(absent) > 5 else ''}"
+        )
+
+
+def _upload_error(failures: list[BatchFailure[ItemBatch]], partial: UploadResponse) -> UploadError:
+    failed = [([item.reference_id for item in batch[1]], f.error) for f in failures for batch in [f.batch]]
+    refs = sum(len(refs) for refs, _ in failed)
+    first = failures[0].error
+    return UploadError(
+        f"{len(failures)} batch(es) holding {refs} item(s) did not land "
+        f"(first error: {first}); see .failed_batches. The batches that landed are in .partial.",
+        failed_batches=failed,
+        partial=partial,
+    )
+
+

@@ -1,0 +1,681 @@
+"""Ground-truth annotation types (box, line, polygon, keypoints, cuboid, category, mask)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .. import _serde
+from .._errors import ValidationError
+from .base import (
+    JSONDict,
+    WireUnit,
+    check_finite_vector,
+    check_mapping,
+    check_number,
+    is_local_path,
+    metadata_or_empty,
+)
+from .geometry import Keypoint, Point, Point3D
+from .segment import Segment
+
+__all__ = [
+    "Annotation",
+    "BoxAnnotation",
+    "CategoryAnnotation",
+    "CuboidAnnotation",
+    "KeypointsAnnotation",
+    "LineAnnotation",
+    "MultiCategoryAnnotation",
+    "PolygonAnnotation",
+    "SceneCategoryAnnotation",
+    "SegmentationAnnotation",
+    "UnknownAnnotation",
+    "annotation_from_json",
+]
+
+#: A duplicate-detection key (see ``Annotation.duplicate_key``).
+DuplicateKey = tuple[Any, ...]
+
+
+def _owner(unit: Any) -> str | None:
+    ref = getattr(unit, "reference_id", None)
+    return ref if isinstance(ref, str) else None
+
+
+def _check_optional_str(value: Any, field: str, obj: str | None) -> None:
+    if value is not None and type(value) is not str:
+        raise ValidationError(f"must be a string or None, got {value!r}", field=field, obj=obj)
+
+
+_MISSING: Any = object()
+
+
+def _check_common(unit: Any) -> str:
+    """Checks shared by every annotation; returns the owner's reference id for messages."""
+    ref = unit.reference_id
+    if type(ref) is not str or not ref:
+        label = getattr(unit, "label", None)
+        raise ValidationError(
+            f"must be a non-empty string, got {ref!r}",
+            field="reference_id",
+            obj=f"{type(unit).__name__}(label={label!r})",
+        )
+    metadata = getattr(unit, "metadata", _MISSING)
+    if type(metadata) is not dict and metadata is not _MISSING:
+        if metadata is None:  # set to None after construction: sent as {} like at construction
+            unit.metadata = {}
+        else:
+            check_mapping(metadata, "metadata", ref)
+    ann_id = getattr(unit, "annotation_id", None)
+    track = getattr(unit, "track_reference_id", None)
+    task = getattr(unit, "_task_id", None)
+    if not (
+        (ann_id is None or type(ann_id) is str)
+        and (track is None or type(track) is str)
+        and (task is None or type(task) is str)
+    ):
+        _check_optional_str(ann_id, "annotation_id", ref)
+        _check_optional_str(track, "track_reference_id", ref)
+        _check_optional_str(task, "task_id", ref)
+    return ref
+
+
+_FAST_NUMBERS = frozenset({int, float})
+
+
+def _set_numbers(unit: Any, names: tuple[str, ...], obj: str | None) -> None:
+    for name in names:
+        value = getattr(unit, name)
+        checked = check_number(value, name, obj)
+        if checked is not value:
+            setattr(unit, name, checked)
+
+
+def _as_point(vertex: Any, index: int, obj: str | None) -> Point:
+    if type(vertex) is Point:
+        return vertex
+    if isinstance(vertex, Point):
+        return vertex
+    if isinstance(vertex, Mapping):
+        if "x" not in vertex or "y" not in vertex:
+            raise ValidationError(
+                "Use a point object to pass in vertices. For example, "
+                "vertices=[nucleus.Point(x=1, y=2)]; a dict vertex needs both 'x' and 'y'",
+                field=f"vertices[{index}]",
+                obj=obj,
+            )
+        return Point(vertex["x"], vertex["y"])
+    raise ValidationError(
+        f"must be a Point or a dict with 'x' and 'y', got {type(vertex).__name__}",
+        field=f"vertices[{index}]",
+        obj=obj,
+    )
+
+
+def _as_point3d(value: Any, field: str, obj: str | None) -> Point3D:
+    if isinstance(value, Point3D):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return Point3D(value["x"], value["y"], value["z"])
+        except KeyError as exc:
+            raise ValidationError(f"missing coordinate {exc}", field=field, obj=obj) from None
+    raise ValidationError(f"must be a Point3D, got {type(value).__name__}", field=field, obj=obj)
+
+
+def _check_vertices(unit: Any, obj: str | None) -> None:
+    vertices = unit.vertices
+    if not isinstance(vertices, (list, tuple)):
+        raise ValidationError(
+            f"must be a list of Points, got {type(vertices).__name__}", field="vertices", obj=obj
+        )
+    for vertex in vertices:
+        if type(vertex) is not Point:
+            unit.vertices = [_as_point(v, i, obj) for i, v in enumerate(vertices)]
+            return
+
+
+class Annotation(WireUnit):
+    """Base class of every annotation type (and, through subclassing, of every prediction)."""
+
+    __slots__ = ()
+
+    reference_id: str
+
+    def validate(self) -> None:
+        """Re-checks the object (it may have been mutated since construction)."""
+        raise NotImplementedError
+
+    def has_local_files_to_upload(self) -> bool:
+        """Returns True if annotation has local files that need to be uploaded.
+
+        Nearly all subclasses have no local files, so this defaults to False.
+        """
+        return False
+
+    def duplicate_key(self) -> DuplicateKey | None:
+        """The identity checked for duplicates before an ``annotate`` call.
+
+        ``(reference_id, annotation_id, task_id)`` for types that have an annotation id,
+        ``None`` for types that are never checked (categories).
+        """
+        if not hasattr(self, "annotation_id"):
+            return None
+        annotation_id = getattr(self, "annotation_id")  # noqa: B009 -- not on every subclass
+        return (self.reference_id, annotation_id, getattr(self, "_task_id", None))
+
+
+class _TaskIdMixin:
+    __slots__ = ()
+    _task_id: str | None
+
+    @property
+    def task_id(self) -> str | None:
+        """The private task id (``null`` on the wire unless set)."""
+        return self._task_id
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class BoxAnnotation(_TaskIdMixin, Annotation):
+    """A bounding box annotation.
+
+    ::
+
+        from nucleus_async import BoxAnnotation
+
+        box = BoxAnnotation(
+            label="car",
+            x=0,
+            y=0,
+            width=10,
+            height=10,
+            reference_id="image_1",
+            annotation_id="image_1_car_box_1",
+            metadata={"vehicle_color": "red"},
+            embedding_vector=[0.1423, 1.432, 3.829],
+            track_reference_id="car_a",
+        )
+
+    Parameters:
+        label (str): The label for this annotation.
+        x (Union[float, int]): The distance, in pixels, between the left border of the bounding
+          box and the left border of the image.
+        y (Union[float, int]): The distance, in pixels, between the top border of the bounding
+          box and the top border of the image.
+        width (Union[float, int]): The width in pixels of the annotation.
+        height (Union[float, int]): The height in pixels of the annotation.
+        reference_id (str): User-defined ID of the image to which to apply this annotation.
+        annotation_id (Optional[str]): The annotation ID that uniquely identifies this annotation
+          within its target dataset item. Upon ingest, a matching annotation id will be ignored by
+          default, and overwritten if update=True for dataset.annotate. If no annotation ID is
+          passed, one will be automatically generated using the label, x, y, width, and height,
+          so that you can make inserts idempotently as identical boxes will be ignored.
+        metadata (Optional[Dict]): Arbitrary key/value dictionary of info to attach to this
+          annotation.
+        embedding_vector: Custom embedding vector for this object annotation.
+        track_reference_id: A unique string to identify the annotation as part of a group.
+    """
+
+    label: str
+    x: float
+    y: float
+    width: float
+    height: float
+    reference_id: str
+    annotation_id: str | None = None
+    metadata: dict[str, Any] = attrs.field(default=None, converter=metadata_or_empty)
+    embedding_vector: list[float] | None = None
+    track_reference_id: str | None = None
+    _task_id: str | None = attrs.field(default=None, repr=False, alias="_task_id")
+    #: Keys the server sent that this type does not know (never sent back).
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.annotation_id is None:
+            self.annotation_id = (
+                f"{self.label}-{self.x}-{self.y}-{self.width}-{self.height}-{self.reference_id}"
+            )
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` for a non-finite or non-numeric geometry or bad ids."""
+        ref = _check_common(self)
+        x, y, width, height = self.x, self.y, self.width, self.height
+        # Fast path for plain finite numbers (x - x is NaN for NaN and infinity).
+        if not (
+            type(x) in _FAST_NUMBERS
+            and type(y) in _FAST_NUMBERS
+            and type(width) in _FAST_NUMBERS
+            and type(height) in _FAST_NUMBERS
+            and x - x == y - y == width - width == height - height == 0
+        ):
+            _set_numbers(self, ("x", "y", "width", "height"), ref)
+        if self.embedding_vector is not None:
+            check_finite_vector(self.embedding_vector, "embedding_vector", ref)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class LineAnnotation(_TaskIdMixin, Annotation):
+    """A polyline annotation consisting of an ordered list of 2D points.
+
+    A LineAnnotation differs from a PolygonAnnotation by not forming a closed loop, and by having
+    zero area.
+
+    Parameters:
+        label (str): The label for this annotation.
+        vertices (List[:class:`Point`]): The list of points making up the line (dicts with ``x``
+          and ``y`` are converted).
+        reference_id (str): User-defined ID of the image to which to apply this annotation.
+        annotation_id (Optional[str]): The annotation ID that uniquely identifies this annotation
+          within its target dataset item.
+        metadata (Optional[Dict]): Arbitrary key/value dictionary of info to attach to this
+          annotation.
+        track_reference_id: A unique string to identify the annotation as part of a group.
+    """
+
+    label: str
+    vertices: list[Point]
+    reference_id: str
+    annotation_id: str | None = None
+    metadata: dict[str, Any] = attrs.field(default=None, converter=metadata_or_empty)
+    track_reference_id: str | None = None
+    _task_id: str | None = attrs.field(default=None, repr=False, alias="_task_id")
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` for bad vertices or ids."""
+        _check_vertices(self, _check_common(self))
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class PolygonAnnotation(_TaskIdMixin, Annotation):
+    """A polygon annotation consisting of an ordered list of 2D points.
+
+    Parameters:
+        label (str): The label for this annotation.
+        vertices (List[:class:`Point`]): The list of points making up the polygon (dicts with
+          ``x`` and ``y`` are converted).
+        reference_id (str): User-defined ID of the image to which to apply this annotation.
+        annotation_id (Optional[str]): The annotation ID that uniquely identifies this annotation
+          within its target dataset item.
+        metadata (Optional[Dict]): Arbitrary key/value dictionary of info to attach to this
+          annotation.
+        embedding_vector: Custom embedding vector for this object annotation.
+        track_reference_id: A unique string to identify the annotation as part of a group.
+    """
+
+    label: str
+    vertices: list[Point]
+    reference_id: str
+    annotation_id: str | None = None
+    metadata: dict[str, Any] = attrs.field(default=None, converter=metadata_or_empty)
+    embedding_vector: list[float] | None = None
+    track_reference_id: str | None = None
+    _task_id: str | None = attrs.field(default=None, repr=False, alias="_task_id")
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` for bad vertices, embedding or ids."""
+        ref = _check_common(self)
+        _check_vertices(self, ref)
+        check_finite_vector(self.embedding_vector, "embedding_vector", ref)
+
+
+def _check_keypoints(unit: Any, ref: str | None) -> None:
+    keypoints = unit.keypoints
+    names = unit.names
+    if not isinstance(keypoints, (list, tuple)):
+        raise ValidationError("must be a list of Keypoints", field="keypoints", obj=ref)
+    if not isinstance(names, (list, tuple)):
+        raise ValidationError("must be a list of strings", field="names", obj=ref)
+    if any(type(k) is not Keypoint for k in keypoints):
+        converted = []
+        for index, keypoint in enumerate(keypoints):
+            if isinstance(keypoint, Keypoint):
+                converted.append(keypoint)
+            elif isinstance(keypoint, Mapping):
+                converted.append(
+                    Keypoint(keypoint.get("x"), keypoint.get("y"), keypoint.get("visible", True))
+                )
+            else:
+                raise ValidationError(
+                    f"must be a Keypoint, got {type(keypoint).__name__}",
+                    field=f"keypoints[{index}]",
+                    obj=ref,
+                )
+        unit.keypoints = converted
+    if len(keypoints) != len(names):
+        raise ValidationError(
+            "The list of keypoints must be the same length as the list of names "
+            f"({len(keypoints)} keypoints, {len(names)} names)",
+            field="names",
+            obj=ref,
+        )
+    seen: set[Any] = set()
+    for name in names:
+        if name in seen:
+            raise ValidationError(
+                f"The keypoint name '{name}' is repeated in the list of names",
+                field="names",
+                obj=ref,
+            )
+        seen.add(name)
+    skeleton = unit.skeleton
+    if skeleton is None:
+        return
+    if not isinstance(skeleton, (list, tuple)):
+        raise ValidationError("must be a list of [i, j] index pairs", field="skeleton", obj=ref)
+    max_index = len(keypoints) - 1
+    for segment in skeleton:
+        if not isinstance(segment, (list, tuple)) or len(segment) != 2:
+            raise ValidationError(
+                "The keypoints skeleton must contain a list of line segments with exactly "
+                f"2 indices, got {segment!r}",
+                field="skeleton",
+                obj=ref,
+            )
+        for index in segment:
+            if type(index) is not int or index > max_index:
+                raise ValidationError(
+                    f"The skeleton index {index!r} is not a valid keypoint index",
+                    field="skeleton",
+                    obj=ref,
+                )
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class KeypointsAnnotation(_TaskIdMixin, Annotation):
+    """A keypoints annotation containing a list of keypoints and the structure of those
+    keypoints: the naming of each point and the skeleton that connects those keypoints.
+
+    Parameters:
+        label (str): The label for this annotation.
+        keypoints (List[:class:`Keypoint`]): The list of keypoints objects.
+        names (List[str]): A list that corresponds to the names of each keypoint.
+        reference_id (str): User-defined ID of the image to which to apply this annotation.
+        skeleton (List[List[int]]): A list of 2-length lists indicating a beginning and ending
+          index for each line segment in the skeleton of this keypoint label.
+        annotation_id (Optional[str]): The annotation ID (default
+          ``f"{label}-{reference_id}-keypoints"``).
+        metadata (Optional[Dict]): Arbitrary key/value dictionary of info to attach to this
+          annotation.
+        track_reference_id: A unique string to identify the annotation as part of a group.
+    """
+
+    label: str
+    keypoints: list[Keypoint]
+    names: list[str]
+    reference_id: str
+    skeleton: list[list[int]] | None = None
+    annotation_id: str | None = None
+    metadata: dict[str, Any] = attrs.field(default=None, converter=metadata_or_empty)
+    track_reference_id: str | None = None
+    _task_id: str | None = attrs.field(default=None, repr=False, alias="_task_id")
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.annotation_id is None:
+            self.annotation_id = f"{self.label}-{self.reference_id}-keypoints"
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` when keypoints, names and skeleton do not match."""
+        _check_keypoints(self, _check_common(self))
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class CuboidAnnotation(_TaskIdMixin, Annotation):
+    """A 3D Cuboid annotation.
+
+    Parameters:
+        label (str): The label for this annotation.
+        position (:class:`Point3D`): The point at the center of the cuboid
+        dimensions (:class:`Point3D`): The length (x), width (y), and height (z) of the cuboid
+        yaw (float): The rotation, in radians, about the Z axis of the cuboid
+        reference_id (str): User-defined ID of the image to which to apply this annotation.
+        annotation_id (Optional[str]): The annotation ID that uniquely identifies this annotation
+          within its target dataset item.
+        metadata (Optional[Dict]): Arbitrary key/value dictionary of info to attach to this
+          annotation.
+        track_reference_id: A unique string to identify the annotation as part of a group.
+    """
+
+    label: str
+    position: Point3D
+    dimensions: Point3D
+    yaw: float
+    reference_id: str
+    annotation_id: str | None = None
+    metadata: dict[str, Any] = attrs.field(default=None, converter=metadata_or_empty)
+    track_reference_id: str | None = None
+    _task_id: str | None = attrs.field(default=None, repr=False, alias="_task_id")
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` for a bad position, dimensions or yaw."""
+        ref = _check_common(self)
+        if type(self.position) is not Point3D:
+            self.position = _as_point3d(self.position, "position", ref)
+        if type(self.dimensions) is not Point3D:
+            self.dimensions = _as_point3d(self.dimensions, "dimensions", ref)
+        _set_numbers(self, ("yaw",), ref)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class CategoryAnnotation(_TaskIdMixin, Annotation):
+    """A category annotation.
+
+    Parameters:
+        label (str): The label for this annotation.
+        reference_id (str): User-defined ID of the image to which to apply this annotation.
+        taxonomy_name (Optional[str]): The name of the taxonomy this annotation conforms to.
+        metadata (Optional[Dict]): Arbitrary key/value dictionary of info to attach to this
+          annotation.
+        track_reference_id: A unique string to identify the annotation as part of a group.
+    """
+
+    label: str
+    reference_id: str
+    taxonomy_name: str | None = None
+    metadata: dict[str, Any] = attrs.field(default=None, converter=metadata_or_empty)
+    track_reference_id: str | None = None
+    _task_id: str | None = attrs.field(default=None, repr=False, alias="_task_id")
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` for bad ids or metadata."""
+        ref = _check_common(self)
+        _check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class MultiCategoryAnnotation(_TaskIdMixin, Annotation):
+    """A multi-category annotation: several labels of one taxonomy on one item.
+
+    Parameters:
+        labels (List[str]): The labels for this annotation.
+        reference_id (str): User-defined ID of the image to which to apply this annotation.
+        taxonomy_name (Optional[str]): The name of the taxonomy this annotation conforms to.
+        metadata (Optional[Dict]): Arbitrary key/value dictionary of info to attach.
+        track_reference_id: A unique string to identify the annotation as part of a group.
+    """
+
+    labels: list[str]
+    reference_id: str
+    taxonomy_name: str | None = None
+    metadata: dict[str, Any] = attrs.field(default=None, converter=metadata_or_empty)
+    track_reference_id: str | None = None
+    _task_id: str | None = attrs.field(default=None, repr=False, alias="_task_id")
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` for non-list labels, bad ids or metadata."""
+        ref = _check_common(self)
+        if not isinstance(self.labels, (list, tuple)):
+            raise ValidationError(
+                f"must be a list of strings, got {type(self.labels).__name__}",
+                field="labels",
+                obj=ref,
+            )
+        _check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
+
+
+@attrs.define(on_setattr=attrs.setters.NO_OP)
+class SceneCategoryAnnotation(_TaskIdMixin, Annotation):
+    """A scene category annotation (sent with ``type: "category"``; ``reference_id`` is a
+    scene's reference id).
+
+    Parameters:
+        label (str): The label for this annotation.
+        reference_id (str): User-defined ID of the scene to which to apply this annotation.
+        taxonomy_name (Optional[str]): The name of the taxonomy this annotation conforms to.
+        metadata: Arbitrary key/value dictionary of info to attach to this annotation.
+    """
+
+    label: str
+    reference_id: str
+    taxonomy_name: str | None = None
+    metadata: dict[str, Any] = attrs.field(factory=dict, converter=metadata_or_empty)
+    _task_id: str | None = attrs.field(default=None, repr=False, alias="_task_id")
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` for bad ids or metadata."""
+        ref = _check_common(self)
+        _check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
+
+
+def _check_segmentation(unit: Any) -> None:
+    ref = _check_common(unit)
+    if not unit.mask_url or type(unit.mask_url) is not str:
+        raise ValidationError("You must specify a mask_url.", field="mask_url", obj=ref)
+    segments = unit.annotations
+    if not isinstance(segments, (list, tuple)):
+        raise ValidationError("must be a list of Segments", field="annotations", obj=ref)
+    if any(type(s) is not Segment for s in segments):
+        converted = []
+        for index, segment in enumerate(segments):
+            if isinstance(segment, Segment):
+                converted.append(segment)
+            elif isinstance(segment, Mapping):
+                converted.append(Segment.from_json(segment))
+            else:
+                raise ValidationError(
+                    f"must be a Segment, got {type(segment).__name__}",
+                    field=f"annotations[{index}]",
+                    obj=ref,
+                )
+        unit.annotations = converted
+
+
+@attrs.define(eq=False, on_setattr=attrs.setters.NO_OP)
+class SegmentationAnnotation(Annotation):
+    """A segmentation mask on a 2D image.
+
+    Parameters:
+        mask_url (str): A URL pointing to the segmentation mask which is accessible to Scale
+          (or a path to a local PNG file).
+        annotations (List[:class:`Segment`]): The list of mappings between the integer values
+          contained in mask_url and string class labels.
+        reference_id (str): User-defined ID of the image to which to apply this annotation.
+        annotation_id (Optional[str]): Stored and returned on export; there is only one
+          segmentation per dataset item regardless of the id.
+    """
+
+    mask_url: str
+    annotations: list[Segment]
+    reference_id: str
+    annotation_id: str | None = None
+    extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ``ValidationError`` for an empty ``mask_url`` or bad segments."""
+        _check_segmentation(self)
+
+    def has_local_files_to_upload(self) -> bool:
+        """True when ``mask_url`` is a local path (which must exist: ``FileNotFoundError``)."""
+        if is_local_path(self.mask_url):
+            if not os.path.isfile(self.mask_url):
+                raise FileNotFoundError(f"Mask file {self.mask_url} does not exist.")
+            return True
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        # Segments compare regardless of order: the server may return them re-ordered.
+        if not isinstance(other, SegmentationAnnotation):
+            return NotImplemented
+        return (
+            self.annotation_id == other.annotation_id
+            and self.mask_url == other.mask_url
+            and self.reference_id == other.reference_id
+            and sorted(self.annotations, key=Segment.sort_key)
+            == sorted(other.annotations, key=Segment.sort_key)
+        )
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@attrs.define(eq=False, on_setattr=attrs.setters.NO_OP)
+class UnknownAnnotation(Annotation):
+    """An annotation of a type this SDK does not know; ``payload`` is kept and re-sent as is."""
+
+    type: str | None
+    payload: JSONDict
+
+    def validate(self) -> None:
+        """Nothing to check: the payload is the server's own."""
+
+    @property
+    def reference_id(self) -> str:  # type: ignore[override]
+        """The ``reference_id`` of the payload, if any."""
+        return self.payload.get("reference_id")  # type: ignore[return-value]
+
+    def duplicate_key(self) -> DuplicateKey | None:
+        """Unknown types are never checked for duplicates."""
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnknownAnnotation) or type(other) is not type(self):
+            return NotImplemented
+        return self.type == other.type and self.payload == other.payload
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def annotation_from_json(payload: Mapping[str, Any]) -> Annotation:
+    """Builds the annotation type named by ``payload["type"]``.
+
+    ``mask``/``segmentation`` (or no type but a ``mask_url``) give a
+    :class:`SegmentationAnnotation`; a type this SDK does not know gives an
+    :class:`UnknownAnnotation` that keeps the raw payload.
+    """
+    return _serde.structure(payload, Annotation)

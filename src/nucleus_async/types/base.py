@@ -1,0 +1,174 @@
+"""Shared checks of the data types: numbers, locations and the wire-unit base class.
+
+Every check raises ``ValidationError(message, field=..., obj=<reference id>)`` so one bad unit in a
+batch of thousands is easy to find.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from .. import _serde
+from .._errors import DuplicateIDError, ValidationError
+
+__all__ = [
+    "REMOTE_SCHEMES",
+    "JSONDict",
+    "WireUnit",
+    "check_confidence",
+    "check_duplicate_ids",
+    "check_finite_vector",
+    "check_mapping",
+    "check_number",
+    "check_optional_number",
+    "check_reference_id",
+    "is_local_path",
+    "metadata_or_empty",
+]
+
+JSONDict = dict[str, Any]
+
+#: Schemes the service fetches itself; anything else is a local file path (reference 3.6).
+REMOTE_SCHEMES = frozenset({"http", "https", "s3", "gs"})
+
+_Unit = TypeVar("_Unit", bound="WireUnit")
+
+
+def is_local_path(path: str) -> bool:
+    """True unless ``path`` is a URL with a scheme the service fetches (http, https, s3, gs)."""
+    return urlparse(path).scheme not in REMOTE_SCHEMES
+
+
+def metadata_or_empty(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``None`` (or another falsy value) becomes a fresh ``{}``; a dict passes through untouched."""
+    return value if value else {}  # type: ignore[return-value]
+
+
+def check_number(value: Any, field: str, obj: str | None) -> int | float:
+    """Return ``value`` if it is a finite int or float; numpy-like reals are converted.
+
+    Booleans, strings, ``None``, NaN and infinity are refused.
+    """
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is float:
+        if math.isfinite(value):
+            return value  # type: ignore[no-any-return]
+        raise ValidationError(f"must be a finite number, got {value!r}", field=field, obj=obj)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValidationError(
+            f"must be a number, got {type(value).__name__} {value!r}", field=field, obj=obj
+        )
+    converted: int | float = int(value) if isinstance(value, numbers.Integral) else float(value)
+    if isinstance(converted, float) and not math.isfinite(converted):
+        raise ValidationError(f"must be a finite number, got {value!r}", field=field, obj=obj)
+    return converted
+
+
+def check_optional_number(value: Any, field: str, obj: str | None) -> int | float | None:
+    """Like :func:`check_number`, but ``None`` passes."""
+    return None if value is None else check_number(value, field, obj)
+
+
+def check_confidence(value: Any, obj: str | None) -> int | float | None:
+    """A confidence is ``None`` or a finite number in [0, 1]."""
+    if value is None:
+        return None
+    number = check_number(value, "confidence", obj)
+    if not 0 <= number <= 1:
+        raise ValidationError(
+            f"must be between 0 and 1, got {value!r}", field="confidence", obj=obj
+        )
+    return number
+
+
+def check_finite_vector(value: Any, field: str, obj: str | None) -> None:
+    """An optional list of finite numbers (an embedding vector)."""
+    if value is None:
+        return
+    if not isinstance(value, (list, tuple)):
+        raise ValidationError(
+            f"must be a list of numbers, got {type(value).__name__}", field=field, obj=obj
+        )
+    try:
+        # One C-level pass: NaN and infinity survive a sum, so a finite sum proves the
+        # vector finite (a huge but finite vector can overflow; the slow path sorts it out).
+        if math.isfinite(math.fsum(value)):
+            return
+    except (TypeError, OverflowError):
+        pass
+    for index, element in enumerate(value):
+        check_number(element, f"{field}[{index}]", obj)
+
+
+def check_mapping(value: Any, field: str, obj: str | None) -> None:
+    """``value`` must be a dict (user metadata, class_pdf)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"must be a dict, got {type(value).__name__}", field=field, obj=obj)
+
+
+def check_reference_id(value: Any, obj_field: str = "reference_id") -> None:
+    """A reference id is a non-empty string."""
+    if type(value) is not str or not value:
+        raise ValidationError(
+            f"must be a non-empty string, got {value!r}", field=obj_field, obj=None
+        )
+
+
+class WireUnit:
+    """Base of the types that travel on the wire: ``to_payload``/``to_json``/``from_json``.
+
+    The work is done by the one converter in :mod:`nucleus_async._serde`.
+    """
+
+    __slots__ = ()
+
+    def to_payload(self) -> JSONDict:
+        """Serializes the object to its schematized JSON dict."""
+        return _serde.unstructure(self)
+
+    def to_json(self) -> str:
+        """Serializes the object to a JSON string (NaN and infinity raise ``ValueError``)."""
+        return _serde.dumps(self.to_payload())
+
+    @classmethod
+    def from_json(cls: type[_Unit], payload: Mapping[str, Any]) -> _Unit:
+        """Instantiates the object from its schematized JSON dict payload."""
+        return _serde.structure(payload, cls)
+
+
+def check_duplicate_ids(units: Iterable[Any], *, predictions: bool = False) -> None:
+    """Raises ``DuplicateIDError`` when two units share a ``duplicate_key()``.
+
+    Annotations: ``(reference_id, annotation_id, task_id)``; predictions:
+    ``(annotation_id, reference_id)``; units without a key (categories) are not checked.
+    """
+    seen: set[Any] = set()
+    duplicates: dict[Any, int] = {}
+    for unit in units:
+        key = unit.duplicate_key()
+        if key is None:
+            continue
+        if key in seen:
+            duplicates[key] = duplicates.get(key, 1) + 1
+        else:
+            seen.add(key)
+    if duplicates:
+        kind, fields = (
+            ("predictions", "(annotation_id, reference_id)")
+            if predictions
+            else ("annotations", "(reference_id, annotation_id, task_id)")
+        )
+        first = next(iter(duplicates))
+        raise DuplicateIDError(
+            f"Duplicate {kind} with the same {fields} properties found: "
+            f"{sorted(duplicates, key=repr)}. To fix this, avoid duplicate {kind}, or specify a "
+            "different annotation_id attribute for the failing items.",
+            field="annotation_id",
+            obj=first[1] if predictions else first[0],
+        )

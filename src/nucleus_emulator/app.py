@@ -1,0 +1,396 @@
+"""The ASGI application: raw-path routing, auth, latency, counters and JSON replies."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import inspect
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+from urllib.parse import parse_qs, quote, unquote
+
+import anyio
+import anyio.to_thread
+from starlette.datastructures import FormData, Headers
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from nucleus_emulator.blobs import BlobStore
+from nucleus_emulator.jobs import JobRunner
+from nucleus_emulator.store import DatasetRow, Store
+
+logger = logging.getLogger("nucleus_emulator")
+
+API_PREFIX = "/v1/nucleus/"
+#: Upper bound of a multipart JSON part (the `items` array of a batch).
+MAX_FORM_PART_BYTES = 256 * 1024 * 1024
+
+Json: TypeAlias = Any
+
+
+class ApiError(Exception):
+    """An error answered as `{"error": message}` with `status` (raised by handlers)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Reply:
+    """A JSON reply with a status other than 200 (handlers may also return plain JSON)."""
+
+    body: Json
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class EmulatorState:
+    """Everything a handler may touch: storage, jobs and configuration."""
+
+    store: Store
+    blobs: BlobStore
+    jobs: JobRunner
+    latency: float = 0.0
+    accepted_keys: frozenset[str] | None = None
+
+
+class Stats:
+    """Counters of requests served and peak in-flight requests (thread-safe, resettable)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.in_flight = 0
+        self.peak_concurrency = 0
+        self.by_route: dict[str, int] = {}
+
+    def enter(self) -> None:
+        with self._lock:
+            self.requests += 1
+            self.in_flight += 1
+            self.peak_concurrency = max(self.peak_concurrency, self.in_flight)
+
+    def count_route(self, route: str) -> None:
+        """Count a request under its route pattern (e.g. `GET dataset/{ds}/info`)."""
+        with self._lock:
+            self.by_route[route] = self.by_route.get(route, 0) + 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def reset(self) -> None:
+        """Zero the counters (requests in flight stay counted as in flight)."""
+        with self._lock:
+            self.requests = 0
+            self.peak_concurrency = self.in_flight
+            self.by_route = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"Stats(requests={self.requests}, peak_concurrency={self.peak_concurrency}, "
+            f"in_flight={self.in_flight})"
+        )
+
+
+@dataclass
+class ApiRequest:
+    """One decoded request as handlers see it."""
+
+    state: EmulatorState
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, list[str]]
+    headers: Headers
+    body: bytes
+    key: str
+    base_url: str
+    form: FormData | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    def json(self) -> Json:
+        """The JSON body (`{}` when empty); malformed JSON is a 400."""
+        if not self.body.strip():
+            return {}
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, f"Malformed JSON body: {exc}") from None
+
+    def json_object(self) -> dict[str, Json]:
+        """The JSON body, which must be an object."""
+        payload = self.json()
+        if not isinstance(payload, dict):
+            raise ApiError(400, "Request body must be a JSON object")
+        return payload
+
+    def query_value(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    def query_flag(self, name: str) -> bool:
+        """True for `?name=1` / `true`; `0`, `false` or absence are False."""
+        value = self.query_value(name)
+        return value is not None and value.strip().lower() in {"1", "true", "yes"}
+
+    def owned_dataset(self, dataset_id: str | None = None) -> DatasetRow:
+        """The dataset named by `{ds}` (or `dataset_id`) if this key owns it, else 404."""
+        ds = dataset_id if dataset_id is not None else self.params["ds"]
+        row = self.store.get_dataset(ds)
+        if row is None or row.owner != self.key:
+            raise ApiError(404, f"Dataset {ds} not found")
+        return row
+
+
+Handler: TypeAlias = Callable[[ApiRequest], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str
+    segments: tuple[str, ...]
+    handler: Handler
+    auth: bool
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        if len(segments) != len(self.segments):
+            return None
+        params: dict[str, str] = {}
+        for want, got in zip(self.segments, segments, strict=True):
+            if want.startswith("{") and want.endswith("}"):
+                if not got:
+                    return None
+                params[want[1:-1]] = unquote(got)
+            elif want != got:
+                return None
+        return params
+
+    @property
+    def specificity(self) -> tuple[int, ...]:
+        # Literal segments beat parameters, so `dataset/details` wins over `dataset/{ds}`.
+        return tuple(1 if s.startswith("{") else 0 for s in self.segments)
+
+
+class RouteGroup:
+    """Routes of one family. A pattern without a leading `/` is relative to `/v1/nucleus/`."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        full = pattern if pattern.startswith("/") else API_PREFIX + pattern
+        segments = tuple(full.split("/")[1:])
+
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method.upper(), pattern, segments, handler, auth))
+            return handler
+
+        return register
+
+    def get(self, pattern: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.add("GET", pattern, auth=auth)
+
+    def post(self, pattern: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.add("POST", pattern, auth=auth)
+
+    def put(self, pattern: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.add("PUT", pattern, auth=auth)
+
+    def delete(self, pattern: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.add("DELETE", pattern, auth=auth)
+
+
+class Router:
+    """Matches the raw (still percent-encoded) path, so `%2F` stays inside one segment."""
+
+    def __init__(self, groups: Iterable[RouteGroup]) -> None:
+        routes = [route for group in groups for route in group.routes]
+        self.routes = sorted(routes, key=lambda r: r.specificity)
+
+    def resolve(self, method: str, raw_path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        """The route and decoded params; or None with the methods the path allows."""
+        segments = raw_path.split("/")[1:]
+        allowed: list[str] = []
+        best: tuple[int, ...] | None = None
+        for route in self.routes:
+            if best is not None and route.specificity != best:
+                break  # only the most specific matching pattern decides (so 405 Allow is exact)
+            params = route.match(segments)
+            if params is None:
+                continue
+            best = route.specificity
+            if route.method == method:
+                return route, params, []
+            allowed.append(route.method)
+        return None, {}, sorted(set(allowed))
+
+
+def json_bytes(body: Json) -> bytes:
+    # Compact separators: the service's error bodies are `{"error":"…"}` with no spaces.
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _key_from_headers(headers: Headers) -> str | None:
+    limited = headers.get("x-limited-access-key")
+    if limited:
+        return limited
+    authorization = headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, _password = decoded.partition(":")
+    return user or None
+
+
+def _base_url(scope: Scope, headers: Headers) -> str:
+    scheme = scope.get("scheme", "http")
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scheme}://{host}"
+
+
+class EmulatorApp:
+    """The ASGI callable. Lifespan is optional: nothing depends on startup events."""
+
+    def __init__(self, state: EmulatorState, groups: Iterable[RouteGroup]) -> None:
+        self.state = state
+        self.router = Router(groups)
+        self.stats = Stats()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        raw = scope.get("raw_path")
+        raw_path = raw.decode("latin-1") if raw else quote(scope["path"])
+        raw_path = raw_path.split("?", 1)[0]
+        method = scope["method"].upper()
+        self.stats.enter()
+        started = time.perf_counter()
+        try:
+            status, body, extra = await self._dispatch(scope, receive, method, raw_path)
+        finally:
+            self.stats.leave()
+        payload = json_bytes(body)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+        ]
+        headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+        logger.debug(
+            "%s %s -> %d (%.1f ms)",
+            method,
+            raw_path,
+            status,
+            1000 * (time.perf_counter() - started),
+        )
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _dispatch(
+        self, scope: Scope, receive: Receive, method: str, raw_path: str
+    ) -> tuple[int, Json, dict[str, str]]:
+        if self.state.latency > 0:
+            await anyio.sleep(self.state.latency)
+        route, params, allowed = self.router.resolve(method, raw_path)
+        self.stats.count_route(f"{method} {route.pattern}" if route else "unmatched")
+        if route is None:
+            if allowed:
+                return (
+                    405,
+                    {"error": f"Method {method} not allowed for {raw_path}"},
+                    {"allow": ", ".join(allowed)},
+                )
+            return 404, {"error": f"Route not found: {method} {raw_path}"}, {}
+        request = Request(scope, receive)
+        headers = request.headers
+        key = ""
+        if route.auth:
+            found = _key_from_headers(headers)
+            if found is None:
+                return 401, {"error": "Unauthorized: missing or malformed API key"}, {}
+            accepted = self.state.accepted_keys
+            if accepted is not None and found not in accepted:
+                return 401, {"error": "Unauthorized: invalid API key"}, {}
+            key = found
+        form: FormData | None = None
+        body = b""
+        try:
+            if method != "GET":
+                content_type = headers.get("content-type", "")
+                if content_type.lower().startswith("multipart/form-data"):
+                    form = await self._read_form(request)
+                else:
+                    body = await request.body()
+            api_request = ApiRequest(
+                state=self.state,
+                method=method,
+                path=raw_path,
+                params=params,
+                query=parse_qs(scope.get("query_string", b"").decode("latin-1"), True),
+                headers=headers,
+                body=body,
+                key=key,
+                base_url=_base_url(scope, headers),
+                form=form,
+            )
+            if method == "DELETE":
+                api_request.json()  # DELETE bodies are JSON too: malformed is a 400
+            result = await _call(route.handler, api_request)
+        except ApiError as exc:
+            return exc.status, {"error": exc.message}, {}
+        except Exception:
+            logger.exception("Unhandled error in %s %s", method, raw_path)
+            return 500, {"error": "Internal emulator error"}, {}
+        finally:
+            if form is not None:
+                await form.close()
+        if isinstance(result, Reply):
+            return result.status, result.body, result.headers
+        return 200, result, {}
+
+    @staticmethod
+    async def _read_form(request: Request) -> FormData:
+        try:
+            return await request.form(
+                max_files=100_000, max_fields=100_000, max_part_size=MAX_FORM_PART_BYTES
+            )
+        except Exception as exc:  # python-multipart raises several types for bad input
+            raise ApiError(400, f"Malformed multipart body: {exc}") from None
+
+
+async def _call(handler: Handler, request: ApiRequest) -> Any:
+    if inspect.iscoroutinefunction(handler):
+        return await handler(request)
+    # Synchronous handlers (SQLite work) run on a worker thread so the loop keeps serving.
+    return await anyio.to_thread.run_sync(handler, request)

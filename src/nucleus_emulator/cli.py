@@ -1,0 +1,69 @@
+"""The command line: `python -m nucleus_emulator serve --port N --data-dir D`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from nucleus_emulator.emulator import Emulator
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nucleus_emulator",
+        description="A local Scale Nucleus API emulator (for tests and benchmarks).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="serve the emulator over HTTP",
+        description="Serve the emulator; prints the endpoint URL on a line of its own.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
+    serve.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder for the SQLite database and blobs (default: a temporary folder)",
+    )
+    serve.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    serve.add_argument(
+        "--accept-key",
+        action="append",
+        dest="accepted_keys",
+        metavar="KEY",
+        help="accept only this API key (repeatable; default: any key)",
+    )
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    with (
+        Emulator(args.data_dir, latency=args.latency, accepted_keys=args.accepted_keys) as emu,
+        emu.serve(args.host, args.port) as endpoint,
+    ):
+        address = endpoint.split("://", 1)[1].split("/", 1)[0]
+        print(f"nucleus-emulator listening on {address}, data folder {emu.data_dir}", flush=True)
+        print(endpoint, flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("nucleus-emulator shutting down", file=sys.stderr, flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2

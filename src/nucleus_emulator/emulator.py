@@ -1,0 +1,167 @@
+"""`Emulator`: one emulator instance (state, ASGI app, in-process transport, served mode)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats
+from nucleus_emulator.blobs import BlobStore
+from nucleus_emulator.jobs import JobRunner
+from nucleus_emulator.routes import ROUTE_GROUPS
+from nucleus_emulator.store import Store
+
+if TYPE_CHECKING:
+    import httpx
+
+logger = logging.getLogger("nucleus_emulator")
+
+#: Host name used for in-process requests (never resolved: the ASGI transport answers).
+IN_PROCESS_ORIGIN = "http://nucleus-emulator.local"
+DATABASE_FILE = "nucleus.sqlite3"
+BLOB_FOLDER = "blobs"
+
+
+class Emulator:
+    """A local Nucleus service: SQLite state, blobs on disk, background jobs.
+
+    `data_dir=None` uses a temporary folder removed by `close()`. `latency` adds seconds to
+    every request; `accepted_keys` restricts the API keys (any key is accepted by default).
+
+    Example::
+
+        with Emulator() as emu:
+            client = httpx.AsyncClient(transport=emu.asgi_transport(), auth=("key", ""))
+            ...
+            with emu.serve() as endpoint:  # http://127.0.0.1:PORT/v1/nucleus
+                ...
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        latency: float = 0.0,
+        accepted_keys: Iterable[str] | None = None,
+    ) -> None:
+        if latency < 0:
+            raise ValueError("latency must be >= 0")
+        self._owns_dir = data_dir is None
+        self.data_dir = Path(
+            tempfile.mkdtemp(prefix="nucleus-emulator-") if data_dir is None else data_dir
+        )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(self.data_dir / DATABASE_FILE)
+        blobs = BlobStore(self.data_dir / BLOB_FOLDER)
+        jobs = JobRunner(store, blobs)
+        self.state = EmulatorState(
+            store=store,
+            blobs=blobs,
+            jobs=jobs,
+            latency=latency,
+            accepted_keys=None if accepted_keys is None else frozenset(accepted_keys),
+        )
+        self.app = EmulatorApp(self.state, ROUTE_GROUPS)
+        self._closed = False
+        jobs.resume_unfinished()
+
+    @property
+    def endpoint(self) -> str:
+        """Endpoint URL for in-process use with `asgi_transport()`."""
+        return IN_PROCESS_ORIGIN + API_PREFIX.rstrip("/")
+
+    @property
+    def stats(self) -> Stats:
+        """Requests served and peak in-flight requests; `stats.reset()` zeroes them."""
+        return self.app.stats
+
+    @property
+    def latency(self) -> float:
+        return self.state.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency must be >= 0")
+        self.state.latency = seconds
+
+    @property
+    def jobs(self) -> JobRunner:
+        """The background job runner (`pause()`, `resume()`, `wait_idle()` for tests)."""
+        return self.state.jobs
+
+    def asgi_transport(self) -> httpx.ASGITransport:
+        """An `httpx.ASGITransport` bound to this emulator's app (no port, no lifespan)."""
+        import httpx
+
+        return httpx.ASGITransport(app=self.app)
+
+    @contextmanager
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve over TCP with uvicorn on a background thread; yields the endpoint URL."""
+        import uvicorn
+
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        bound_port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="nucleus-emulator-http", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                sock.close()
+                raise RuntimeError(f"The emulator failed to start on {host}:{bound_port}")
+            time.sleep(0.005)
+        url_host = f"[{host}]" if ":" in host else host
+        endpoint = f"http://{url_host}:{bound_port}{API_PREFIX.rstrip('/')}"
+        logger.info("Emulator serving at %s (data in %s)", endpoint, self.data_dir)
+        try:
+            yield endpoint
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
+
+    def close(self) -> None:
+        """Stop the job worker, close the database, remove a temporary data folder."""
+        if self._closed:
+            return
+        self._closed = True
+        self.state.jobs.close()
+        self.state.store.close()
+        if self._owns_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Emulator(data_dir={str(self.data_dir)!r}, latency={self.state.latency})"

@@ -1,0 +1,5 @@
+"""Resources of the fake core."""
+
+from .dataset import Dataset
+
+__all__ = ["Dataset"]

@@ -1,0 +1,276 @@
+"""The sync runtime: one loop thread, leases, wrapping, iteration, Ctrl-C, fork, misuse."""
+
+from __future__ import annotations
+
+import _thread
+import asyncio
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fake_core import facade  # noqa: E402
+from fake_core._events import EVENTS  # noqa: E402
+
+from nucleus_sync import _runtime  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+
+@pytest.fixture(scope="module")
+def sync() -> ModuleType:
+    return facade.fake_sync()
+
+
+@pytest.fixture
+def client(sync: ModuleType) -> Iterator[Any]:
+    with sync.NucleusClient("key") as c:
+        yield c
+
+
+def leases() -> int:
+    return _runtime._runtime._leases
+
+
+# -- calls ------------------------------------------------------------------------------------
+
+
+def test_coroutines_run_on_the_loop_thread_not_the_caller(client: Any) -> None:
+    loop_thread = client.loop_thread()
+    assert loop_thread != threading.get_ident()
+    assert loop_thread == _runtime._runtime.loop_thread_ident
+
+
+def test_client_core_is_constructed_on_the_loop_thread(client: Any) -> None:
+    assert client._core.constructed_on == client.loop_thread()
+
+
+def test_core_errors_propagate_unchanged(sync: ModuleType, client: Any) -> None:
+    with pytest.raises(sync.FakeError, match="boom"):
+        client.fail("boom")
+
+
+def test_properties_and_attributes_delegate_to_the_core(client: Any) -> None:
+    assert client.endpoint == "memory://"
+    dataset = client.get_dataset("ds_1")
+    dataset.name = "renamed"
+    assert dataset._core.name == "renamed"
+    assert dataset.tag == "main"
+
+
+# -- wrapping ---------------------------------------------------------------------------------
+
+
+def test_returned_resources_are_sync_twins_inside_containers(sync: ModuleType, client: Any) -> None:
+    dataset = client.create_dataset("a")
+    assert type(dataset) is sync.Dataset
+    assert client.list_datasets() == [dataset]
+    assert type(client.list_datasets()[0]) is sync.Dataset
+    assert client.datasets_by_name() == {"a": dataset}
+
+
+def test_a_core_object_maps_back_to_its_existing_twin(client: Any) -> None:
+    dataset = client.create_dataset("b")
+    assert client.get_dataset("ds_b") is dataset
+    assert client.get_job("j").client is client
+
+
+def test_subclass_results_get_their_own_twin(sync: ModuleType, client: Any) -> None:
+    job = client.create_dataset("c").export("x", y=1)
+    assert isinstance(job, sync.AsyncJob)
+    assert type(job).__name__ == "ExportJob"
+    assert job.download() == ["export-ds_c-1-1"]
+
+
+def test_resource_arguments_are_unwrapped(client: Any) -> None:
+    dataset = client.create_dataset("d")
+    assert dataset.same_as(dataset) is True
+    assert dataset.same_as(client.get_dataset("other")) is False
+
+
+def test_twins_built_directly_keep_their_client_alive(sync: ModuleType, client: Any) -> None:
+    job = sync.AsyncJob("j1", client)
+    assert job._owner is client
+    assert job.wait_until_complete() == "Completed"
+
+
+# -- iteration --------------------------------------------------------------------------------
+
+
+def test_pager_yields_items_and_pages(sync: ModuleType, client: Any) -> None:
+    dataset = client.create_dataset("p")
+    items = list(dataset.items_generator(5, 2))
+    assert [i.reference_id for i in items] == [f"ds_p-{i}" for i in range(5)]
+    assert [len(page) for page in dataset.items_generator(5, 2).pages()] == [2, 2, 1]
+    assert dataset.items_generator(3, 2).to_list() == items[:3]
+
+
+def test_pager_crosses_into_the_loop_once_per_page(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dataset = client.create_dataset("q")
+    hops = 0
+    real_call = _runtime.call
+
+    def counting_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal hops
+        hops += 1
+        return real_call(fn, *args, **kwargs)
+
+    monkeypatch.setattr(_runtime, "call", counting_call)
+    assert len(list(dataset.items_generator(100, 25))) == 100
+    assert hops == 4 + 1 + 1  # four pages, the end of the stream, aclose
+
+
+def test_breaking_out_of_a_pager_closes_the_stream_at_once(client: Any) -> None:
+    dataset = client.create_dataset("r")
+    for _ in dataset.items_generator(10, 2):
+        break
+    assert EVENTS[-1] == "ds_r:pages-closed"
+
+
+def test_breaking_out_of_an_async_generator_closes_it_at_once(client: Any) -> None:
+    dataset = client.create_dataset("s")
+    for i in dataset.stream():
+        if i == 3:
+            break
+    assert EVENTS[-1] == "ds_s:stream-closed"
+
+
+def test_an_abandoned_iterator_is_closed_when_collected(client: Any) -> None:
+    dataset = client.create_dataset("t")
+    stream = dataset.stream()
+    assert next(stream) == 0
+    del stream
+    gc.collect()
+    assert EVENTS[-1] == "ds_t:stream-closed"
+
+
+# -- lifetime ---------------------------------------------------------------------------------
+
+
+def test_the_loop_thread_lives_as_long_as_a_client(sync: ModuleType) -> None:
+    before = leases()
+    client = sync.NucleusClient("key")
+    assert leases() == before + 1
+    first = client.loop_thread()
+    time.sleep(0.05)
+    assert client.loop_thread() == first
+    client.close()
+    assert leases() == before
+    assert client._core.closed
+    if before == 0:
+        assert _runtime._runtime._loop is None
+
+
+def test_exit_of_with_block_releases_the_lease(sync: ModuleType) -> None:
+    before = leases()
+    with sync.NucleusClient("key") as client:
+        assert leases() == before + 1
+    assert leases() == before
+    assert client._core.closed
+
+
+def test_an_abandoned_client_is_closed_and_releases_its_lease(sync: ModuleType) -> None:
+    before = leases()
+    client = sync.NucleusClient("key")
+    core = client._core
+    del client
+    gc.collect()
+    assert core.closed
+    assert leases() == before
+
+
+def test_interpreter_exit_closes_open_clients_without_hanging(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import atexit, sys
+        sys.path[:0] = [{str(Path(__file__).parent)!r}]
+        from fake_core import facade
+        from fake_core._events import EVENTS
+        atexit.register(lambda: print("events:", EVENTS))
+        sync = facade.fake_sync()
+        client = sync.NucleusClient("key")
+        print(client.sleep(0))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "client-closed" in done.stdout
+
+
+# -- misuse and signals -----------------------------------------------------------------------
+
+
+def test_keyboard_interrupt_cancels_the_inner_task_and_reraises(client: Any) -> None:
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        client.hang()
+    assert time.monotonic() - started < 10
+    assert "hang-cancelled" in EVENTS
+    assert client.sleep(0) == 0  # the loop is still serving
+
+
+def test_call_from_the_loop_thread_raises_instead_of_deadlocking(client: Any) -> None:
+    with pytest.raises(RuntimeError, match="own event-loop thread"):
+        client.run_callback(lambda: client.sleep(0))
+
+
+def test_call_inside_a_running_event_loop_warns_and_still_works(client: Any) -> None:
+    async def main() -> float:
+        with pytest.warns(RuntimeWarning, match="nucleus_async") as caught:
+            result: float = client.sleep(0)
+        assert caught[0].filename == __file__  # points at the caller, not the facade
+        return result
+
+    assert asyncio.run(main()) == 0
+
+
+def test_many_threads_call_concurrently(client: Any) -> None:
+    results: list[float] = []
+
+    def worker() -> None:
+        results.append(client.sleep(0.3))
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [0.3] * 16
+    assert time.monotonic() - started < 3  # concurrent on the loop, not 16 x 0.3 s
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_its_own_loop(sync: ModuleType, client: Any) -> None:
+    parent_loop = client.loop_thread()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 1
+        try:
+            with sync.NucleusClient("key") as fresh:
+                child_loop = fresh.loop_thread()
+                ok = fresh.sleep(0) == 0 and child_loop != parent_loop
+                ok = ok and client.sleep(0) == 0  # a client from before the fork too
+            code = 0 if ok else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert client.loop_thread() == parent_loop
