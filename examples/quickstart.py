@@ -31,16 +31,23 @@ def write_png(path: Path, seed: int, size: int = 48) -> None:
     """Write a small, valid RGB PNG (no imaging library needed)."""
     raw = b"".join(
         b"\x00"
-        + b"".join(bytes(((x * 5 + seed) % 256, (y * 5) % 256, (seed * 40) % 256)) for x in range(size))
+        + b"".join(
+            bytes(((x * 5 + seed) % 256, (y * 5) % 256, (seed * 40) % 256)) for x in range(size)
+        )
         for y in range(size)
     )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     path.write_bytes(
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
     )
 
 
@@ -75,7 +82,13 @@ async def main() -> None:
         for i in range(LOCAL_IMAGES):
             path = folder / f"local-{i:03d}.png"
             write_png(path, seed=i)
-            local.append(nucleus.DatasetItem(image_location=str(path), reference_id=f"local-{i:03d}", metadata={"source": "local", "index": i}))
+            local.append(
+                nucleus.DatasetItem(
+                    image_location=str(path),
+                    reference_id=f"local-{i:03d}",
+                    metadata={"source": "local", "index": i},
+                )
+            )
         remote = [
             nucleus.DatasetItem(
                 image_location=f"https://example.com/images/{i:05d}.jpg",
@@ -85,7 +98,10 @@ async def main() -> None:
             for i in range(REMOTE_IMAGES)
         ]
         response = await dataset.append(local + remote)
-        print(f"Appended: {response.new_items} new, {response.ignored_items} ignored, {response.upload_errors} errors")
+        print(
+            f"Appended: {response.new_items} new, {response.ignored_items} ignored, "
+            f"{response.upload_errors} errors"
+        )
 
         more = (
             nucleus.DatasetItem(
@@ -123,7 +139,10 @@ async def main() -> None:
 
         expected = LOCAL_IMAGES + REMOTE_IMAGES + ASYNC_IMAGES
         if count != expected or info.length != expected:
-            print(f"Expected {expected} items, found {count} (info says {info.length})", file=sys.stderr)
+            print(
+                f"Expected {expected} items, found {count} (info says {info.length})",
+                file=sys.stderr,
+            )
             raise SystemExit(1)
         if os.environ.get("NUCLEUS_API_KEY"):
             await client.delete_dataset(dataset.id)

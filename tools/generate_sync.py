@@ -34,6 +34,7 @@ import builtins
 import collections.abc
 import difflib
 import enum
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -224,6 +225,7 @@ class Core:
     public: dict[str, object]
     pager: type | None
     twins: list[type] = field(default_factory=list)
+    functions: list[Any] = field(default_factory=list)
     sources: dict[str, ModuleSource] = field(default_factory=dict)
 
     def source(self, module: str) -> ModuleSource:
@@ -234,13 +236,18 @@ class Core:
     def is_twin(self, obj: object) -> bool:
         return isinstance(obj, type) and obj in self.twins
 
+    def has_twin(self, obj: object) -> bool:
+        """A resource class or an async function: the facade has its own object for it."""
+        return self.is_twin(obj) or any(obj is f for f in self.functions)
+
     def owns(self, obj: object) -> bool:
         module = getattr(obj, "__module__", "") or ""
         return module == self.package or module.startswith(self.package + ".")
 
-    def twin_module(self, cls: type) -> str:
-        """Dotted name of the generated module holding the twin of ``cls``."""
-        return self.sync_package + cls.__module__[len(self.package) :]
+    def twin_module(self, obj: Any) -> str:
+        """Dotted name of the generated module holding the twin of ``obj``."""
+        module: str = obj.__module__
+        return self.sync_package + module[len(self.package) :]
 
     def public_name(self, obj: object) -> str | None:
         for name, value in self.public.items():
@@ -298,23 +305,68 @@ def load_core(package: str, sync_package: str) -> Core:
     public = {name: getattr(module, name) for name in names}
     pagers = [v for v in public.values() if isinstance(v, type) and _is_pager(v)]
     core = Core(package, sync_package, public, pagers[0] if pagers else None)
-    queue = [v for v in public.values() if is_resource(v, core.pager)]
+    queue = [v for v in _exported_classes(module) if is_resource(v, core.pager)]
     while queue:
         cls = queue.pop(0)
         if cls in core.twins:
             continue
         core.twins.append(cls)
-        queue.extend(
-            sub
-            for sub in cls.__subclasses__()
-            if core.owns(sub) and not sub.__name__.startswith("_")
-        )
+        subclasses: list[type] = cls.__subclasses__()
+        queue.extend(s for s in subclasses if core.owns(s) and not s.__name__.startswith("_"))
         for referenced in _referenced_classes(core, cls):
             if core.owns(referenced) and is_resource(referenced, core.pager):
                 queue.append(referenced)
+    for value in _exported_functions(module):
+        if _is_async_function(value, core.pager):
+            core.functions.append(value)
     # Bases first, so a twin's base twin exists before it; then by name for stability.
     core.twins.sort(key=lambda c: (len(c.__mro__), c.__module__, c.__qualname__))
     return core
+
+
+def _is_async_function(value: Any, pager: type | None) -> bool:
+    func = inspect.unwrap(value)
+    if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
+        return True
+    annotation = str(getattr(func, "__annotations__", {}).get("return", ""))
+    return bool(
+        (pager is not None and re.match(rf"\s*{re.escape(pager.__name__)}\b", annotation))
+        or re.match(
+            r"\s*(typing\.|collections\.abc\.)?Async(Iterator|Iterable|Generator)\b", annotation
+        )
+    )
+
+
+def _exported_functions(package: Any) -> list[Any]:
+    """Functions in the ``__all__`` of the core package and of its subpackages."""
+    found: list[Any] = []
+    for name in sorted(sys.modules):
+        if name != package.__name__ and not name.startswith(package.__name__ + "."):
+            continue
+        module = sys.modules[name]
+        if module is None or not hasattr(module, "__path__"):
+            continue
+        for export in getattr(module, "__all__", []):
+            value = getattr(module, export, None)
+            if inspect.isfunction(value) and all(value is not f for f in found):
+                found.append(value)
+    return found
+
+
+def _exported_classes(package: Any) -> list[type]:
+    """Classes in the ``__all__`` of the core package and of its subpackages."""
+    found: list[type] = []
+    for name in sorted(sys.modules):
+        if name != package.__name__ and not name.startswith(package.__name__ + "."):
+            continue
+        module = sys.modules[name]
+        if module is None or not hasattr(module, "__path__"):
+            continue
+        for export in getattr(module, "__all__", []):
+            value = getattr(module, export, None)
+            if isinstance(value, type) and value not in found:
+                found.append(value)
+    return found
 
 
 def _referenced_classes(core: Core, cls: type) -> Iterator[type]:
@@ -601,21 +653,123 @@ def render_signature(name: str, first: str | None, params: list[Param], returns:
     return f"def {name}({', '.join(parts)}){ret}:"
 
 
-class ClassEmitter:
-    """Writes the sync twin of one core resource class."""
+class Emitter:
+    """Writes blocking callables that delegate to core callables."""
 
-    def __init__(self, core: Core, cls: type, imports: Imports) -> None:
+    def __init__(self, core: Core, imports: Imports) -> None:
         self.core = core
-        self.cls = cls
         self.imports = imports
-        self.core_alias = f"_Core{cls.__name__}"
         self.lines: list[str] = []
-        self.holds_lease = hasattr(cls, "aclose")
-        self.twin_base = next((b for b in cls.__mro__[1:] if b in core.twins), None)
-        self.sync_names: set[str] = set()
 
     def rewriter_for(self, module: str) -> Rewriter:
         return Rewriter(self.core, self.core.source(module), self.imports)
+
+    def emit_callable(
+        self,
+        name: str,
+        sync_name: str,
+        value: Any,
+        kind: str,
+        target: str,
+        *,
+        indent: str,
+        release: bool = False,
+    ) -> None:
+        """One blocking method (``kind``: method, classmethod, staticmethod) or function."""
+        func = _unwrap_function(value)
+        source = self.core.source(func.__module__)
+        node = source.function(func.__qualname__)
+        rewriter = self.rewriter_for(func.__module__)
+        params = read_params(node, rewriter, skip_first=kind in ("method", "classmethod"))
+
+        is_coroutine = inspect.iscoroutinefunction(func)
+        is_asyncgen = inspect.isasyncgenfunction(func)
+        root = rewriter.resolve_root(node.returns)
+        returns_pager = self.core.pager is not None and root is self.core.pager
+        returns_aiter = is_asyncgen or any(root is t for t in ASYNC_ITERATOR_TYPES)
+
+        args = ", ".join(p.argument() for p in params)
+        if is_coroutine:
+            expr = f"_rt.call({target}{', ' if args else ''}{args})"
+        else:
+            expr = f"{target}({args})"
+        if kind == "method":
+            owner = "self"
+        else:
+            resource_params = [
+                p.name for p in params if p.annotation and p.annotation.mentions_resource
+            ]
+            owner = f"_rt.find_owner({', '.join(resource_params)})" if resource_params else "None"
+
+        returns: str | None
+        if returns_pager or returns_aiter:
+            item = self._item_annotation(node.returns, rewriter)
+            if returns_pager:
+                self.imports.add(Binding("Pager", RUNTIME, "Pager", False))
+                returns = f"Pager[{item}]"
+                expr = f"_rt.pager({expr}, {owner})"
+            else:
+                self.imports.add(Binding("Iterator", "collections.abc", "Iterator", False))
+                returns = f"Iterator[{item}]"
+                expr = f"_rt.iterate({expr}, {owner})"
+            body = f"return {expr}"
+        elif node.returns is None:
+            returns = None
+            body = f"return _rt.wrap({expr}, {owner})"
+        else:
+            ann = rewriter.rewrite(node.returns)
+            returns = ast.unparse(ann.node)
+            if returns == "None":
+                body = expr
+            elif ann.mentions_resource:
+                self.imports.add(Binding("cast", "typing", "cast", False), typing.cast)
+                body = f"return cast({returns!r}, _rt.wrap({expr}, {owner}))"
+            else:
+                body = f"return {expr}"
+
+        first = {"method": "self", "classmethod": "cls"}.get(kind)
+        decorator = [f"{indent}@{kind}"] if kind in ("classmethod", "staticmethod") else []
+        signature = render_signature(sync_name, first, params, returns)
+        self.lines += ["", *decorator, indent + signature]
+        inner = indent + "    "
+        doc = inspect.getdoc(func)
+        if doc and name not in PLAIN_DUNDERS:
+            self.lines.append(doc_literal(sync_doc(doc, self.core), inner))
+        if release:
+            self.lines += [
+                f"{inner}try:",
+                f"{inner}    {body}",
+                f"{inner}finally:",
+                f"{inner}    _rt.release(self)",
+            ]
+        else:
+            self.lines.append(inner + body)
+
+    def _item_annotation(self, returns: ast.expr | None, rewriter: Rewriter) -> str:
+        if returns is None:
+            self.imports.add(Binding("Any", "typing", "Any", False), typing.Any)
+            return "Any"
+        if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
+            returns = ast.parse(returns.value, mode="eval").body
+        if isinstance(returns, ast.Subscript):
+            inner = returns.slice
+            if isinstance(inner, ast.Tuple):  # AsyncGenerator[T, None]
+                inner = inner.elts[0]
+            return ast.unparse(rewriter.rewrite(inner).node)
+        self.imports.add(Binding("Any", "typing", "Any", False), typing.Any)
+        return "Any"
+
+
+class ClassEmitter(Emitter):
+    """Writes the sync twin of one core resource class."""
+
+    def __init__(self, core: Core, cls: type, imports: Imports) -> None:
+        super().__init__(core, imports)
+        self.cls = cls
+        self.core_alias = f"_Core{cls.__name__}"
+        self.holds_lease = hasattr(cls, "aclose")
+        self.twin_base = next((b for b in cls.__mro__[1:] if b in core.twins), None)
+        self.sync_names: set[str] = set()
 
     def chain(self) -> list[type]:
         """The core classes whose members this twin emits (up to the nearest twinned base)."""
@@ -678,15 +832,14 @@ class ClassEmitter:
             return
         if isinstance(value, property):
             self.emit_property(name, value)
+        elif isinstance(value, functools.cached_property):
+            self.emit_property(name, property(value.func))
         elif isinstance(value, (classmethod, staticmethod)) or inspect.isfunction(value):
             self.emit_method(klass, name, value)
-        elif public and isinstance(value, (str, int, float, bool, tuple, frozenset, enum.Enum)):
+        elif public and not inspect.isdatadescriptor(value):
+            # Class-level data (constants, nested types): the twin shares the core's object.
             self.lines += ["", f"    {name} = {self.core_alias}.{name}"]
             self.sync_names.add(name)
-        elif public and value is not None and not inspect.isdatadescriptor(value):
-            raise GenerationError(
-                f"{klass.__qualname__}.{name}: cannot mirror a {type(value).__name__} member"
-            )
 
     def emit_init(self, value: Any) -> None:
         func = inspect.unwrap(value)
@@ -795,95 +948,17 @@ class ClassEmitter:
             kind = "classmethod"
         elif isinstance(value, staticmethod):
             kind = "staticmethod"
-        func = _unwrap_function(value)
-        source = self.core.source(func.__module__)
-        node = source.function(func.__qualname__)
-        rewriter = self.rewriter_for(func.__module__)
-        params = read_params(node, rewriter, skip_first=kind != "staticmethod")
         sync_name = RENAMES.get(name, name)
         if sync_name in vars(klass) and sync_name != name:
             raise GenerationError(f"{klass.__qualname__} defines both {name} and {sync_name}")
         self.sync_names.add(sync_name)
-
-        is_coroutine = inspect.iscoroutinefunction(func)
-        is_asyncgen = inspect.isasyncgenfunction(func)
-        root = rewriter.resolve_root(node.returns)
-        returns_pager = self.core.pager is not None and root is self.core.pager
-        returns_aiter = is_asyncgen or any(root is t for t in ASYNC_ITERATOR_TYPES)
-
         target = {
             "method": f"self._core.{name}",
             "classmethod": f"cls._core_cls.{name}",
             "staticmethod": f"{self.core_alias}.{name}",
         }[kind]
-        args = ", ".join(p.argument() for p in params)
-        if is_coroutine:
-            expr = f"_rt.call({target}{', ' if args else ''}{args})"
-        else:
-            expr = f"{target}({args})"
-        if kind == "method":
-            owner = "self"
-        else:
-            resource_params = [
-                p.name for p in params if p.annotation and p.annotation.mentions_resource
-            ]
-            owner = f"_rt.find_owner({', '.join(resource_params)})" if resource_params else "None"
-
-        returns: str | None
-        if returns_pager or returns_aiter:
-            item = self._item_annotation(node.returns, rewriter)
-            if returns_pager:
-                self.imports.add(Binding("Pager", RUNTIME, "Pager", False))
-                returns = f"Pager[{item}]"
-                expr = f"_rt.pager({expr}, {owner})"
-            else:
-                self.imports.add(Binding("Iterator", "collections.abc", "Iterator", False))
-                returns = f"Iterator[{item}]"
-                expr = f"_rt.iterate({expr}, {owner})"
-            body = f"return {expr}"
-        elif node.returns is None:
-            returns = None
-            body = f"return _rt.wrap({expr}, {owner})"
-        else:
-            ann = rewriter.rewrite(node.returns)
-            returns = ast.unparse(ann.node)
-            if returns == "None":
-                body = expr
-            elif ann.mentions_resource:
-                self.imports.add(Binding("cast", "typing", "cast", False), typing.cast)
-                body = f"return cast({returns!r}, _rt.wrap({expr}, {owner}))"
-            else:
-                body = f"return {expr}"
-
-        first = {"method": "self", "classmethod": "cls", "staticmethod": None}[kind]
-        decorator = [] if kind == "method" else [f"    @{kind}"]
-        self.lines += ["", *decorator, "    " + render_signature(sync_name, first, params, returns)]
-        doc = inspect.getdoc(func)
-        if doc and name not in PLAIN_DUNDERS:
-            self.lines.append(doc_literal(sync_doc(doc, self.core), "        "))
-        if self.holds_lease and name in ("aclose", "__aexit__"):
-            self.lines += [
-                "        try:",
-                "            " + body,
-                "        finally:",
-                "            _rt.release(self)",
-            ]
-        else:
-            self.lines.append("        " + body)
-
-    def _item_annotation(self, returns: ast.expr | None, rewriter: Rewriter) -> str:
-        if returns is None:
-            self.imports.add(Binding("Any", "typing", "Any", False), typing.Any)
-            return "Any"
-        if isinstance(returns, ast.Constant) and isinstance(returns.value, str):
-            returns = ast.parse(returns.value, mode="eval").body
-        if isinstance(returns, ast.Subscript):
-            inner = returns.slice
-            if isinstance(inner, ast.Tuple):  # AsyncGenerator[T, None]
-                inner = inner.elts[0]
-            return ast.unparse(rewriter.rewrite(inner).node)
-        self.imports.add(Binding("Any", "typing", "Any", False), typing.Any)
-        return "Any"
+        release = self.holds_lease and name in ("aclose", "__aexit__")
+        self.emit_callable(name, sync_name, value, kind, target, indent="    ", release=release)
 
 
 # -- emitting the package --------------------------------------------------------------------
@@ -898,9 +973,9 @@ def _module_path(dotted: str, sync_package: str, is_package: bool) -> str:
 
 def generate(core: Core) -> dict[str, str]:
     """Every generated file, relative to the sync package folder, unformatted."""
-    by_module: dict[str, list[type]] = {}
-    for cls in core.twins:
-        by_module.setdefault(cls.__module__, []).append(cls)
+    by_module: dict[str, list[Any]] = {}
+    for twinned in [*core.twins, *core.functions]:
+        by_module.setdefault(twinned.__module__, []).append(twinned)
     packages: set[str] = {core.package}
     for module in by_module:
         parts = module.split(".")
@@ -915,9 +990,12 @@ def generate(core: Core) -> dict[str, str]:
         imports = Imports(sync_module)
         body: list[str] = []
         names: list[str] = []
-        for cls in by_module.get(module, []):
-            body += ["", "", *ClassEmitter(core, cls, imports).emit()]
-            names.append(cls.__name__)
+        for twinned in by_module.get(module, []):
+            if isinstance(twinned, type):
+                body += ["", "", *ClassEmitter(core, twinned, imports).emit()]
+            else:
+                body += ["", *emit_function(core, twinned, imports)]
+            names.append(twinned.__name__)
         if is_package:
             names = reexports(core, module, imports, body, names)
         if module == core.package:
@@ -936,6 +1014,16 @@ def generate(core: Core) -> dict[str, str]:
     return files
 
 
+def emit_function(core: Core, func: Any, imports: Imports) -> list[str]:
+    """The blocking twin of a public module-level async function of the core."""
+    alias = f"_core_{func.__name__}"
+    imports.add(Binding(alias, func.__module__, func.__name__, False), func)
+    imports.add(Binding("_rt", RUNTIME.rpartition(".")[0], "_runtime", False))
+    emitter = Emitter(core, imports)
+    emitter.emit_callable(func.__name__, func.__name__, func, "function", alias, indent="")
+    return emitter.lines
+
+
 def reexports(
     core: Core, module: str, imports: Imports, body: list[str], defined: list[str]
 ) -> list[str]:
@@ -946,8 +1034,7 @@ def reexports(
         if name in defined:
             continue
         obj = getattr(package, name)
-        if core.is_twin(obj):
-            assert isinstance(obj, type)
+        if core.has_twin(obj):
             imports.add(Binding(name, core.twin_module(obj), obj.__name__, False), obj)
         elif core.pager is not None and obj is core.pager:
             imports.add(Binding(name, RUNTIME, "Pager", False))

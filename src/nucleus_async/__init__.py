@@ -35,7 +35,7 @@ from ._jobs import AsyncJob, JobStatus
 from ._pagination import AsyncPager
 from ._retry import RetryPolicy
 from ._version import __version__
-from .resources import Dataset
+from .resources import Dataset, Model, Slice
 from .types import *  # noqa: F403
 from .types import __all__ as _types_all
 
@@ -51,6 +51,7 @@ __all__ = [
     "JobError",
     "JobStatus",
     "JobTimeoutError",
+    "Model",
     "NoAPIKey",
     "NotFoundError",
     "NucleusAPIError",
@@ -62,6 +63,7 @@ __all__ = [
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
+    "Slice",
     "Timeouts",
     "UnprocessableEntityError",
     "UploadError",

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ._client_models import ModelClientMethods
+from ._client_slices import SliceClientMethods
 from ._config import ClientConfig, Timeouts
 from ._jobs import AsyncJob, wait_for_jobs
 from ._retry import RetryPolicy
@@ -51,7 +53,7 @@ JOB_TYPES = frozenset(
 )
 
 
-class NucleusClient:
+class NucleusClient(ModelClientMethods, SliceClientMethods):
     """Client to interact with the Nucleus API (asyncio).
 
     ::
@@ -178,10 +180,7 @@ class NucleusClient:
     async def list_datasets(self) -> list[Dataset]:
         """Lists every dataset this key can see."""
         response = await self._transport.request("GET", "dataset/details")
-        return [
-            Dataset(entry["id"], self, name=entry.get("name"))
-            for entry in (response or [])
-        ]
+        return [Dataset(entry["id"], self, name=entry.get("name")) for entry in (response or [])]
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -296,5 +295,3 @@ def job_list_payload(
         "limit": JOB_REQ_LIMIT if limit is None else limit,
         "show_completed": show_completed,
     }
-
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
@@ -32,6 +32,10 @@ async def _anyio_sleep(seconds: float) -> None:
 _non_negative = attrs.validators.ge(0.0)
 
 
+def _to_statuses(statuses: Iterable[int]) -> frozenset[int]:
+    return frozenset(statuses)
+
+
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
     """When and how long to retry.
@@ -51,7 +55,7 @@ class RetryPolicy:
     jitter: float = attrs.field(
         default=1.0, validator=[attrs.validators.ge(0.0), attrs.validators.le(1.0)]
     )
-    retry_statuses: frozenset[int] = attrs.field(default=RETRYABLE_STATUSES, converter=frozenset)
+    retry_statuses: frozenset[int] = attrs.field(default=RETRYABLE_STATUSES, converter=_to_statuses)
     retry_connect_errors: bool = True
     retry_timeouts: bool = True
     sleep: Callable[[float], Awaitable[None]] = attrs.field(default=_anyio_sleep, eq=False)

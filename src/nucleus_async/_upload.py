@@ -21,7 +21,12 @@ from ._progress import progress_for
 from ._transport import FilePart, Transport, dumps
 from .types import DatasetItem, UploadResponse
 
-__all__ = ["ItemBatch", "MAX_LOCAL_FILES_PER_REQUEST", "ItemUploader", "check_duplicate_reference_ids"]
+__all__ = [
+    "ItemBatch",
+    "MAX_LOCAL_FILES_PER_REQUEST",
+    "ItemUploader",
+    "check_duplicate_reference_ids",
+]
 
 #: The service accepts at most this many files in one multipart request.
 MAX_LOCAL_FILES_PER_REQUEST = 10
@@ -42,9 +47,7 @@ def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
 
 def _validate_item(item: object, privacy_mode: bool) -> DatasetItem:
     if not isinstance(item, DatasetItem):
-        raise ValidationError(
-            f"expected a DatasetItem, got {type(item).__name__}", field="items"
-        )
+        raise ValidationError(f"expected a DatasetItem, got {type(item).__name__}", field="items")
     item.validate()
     if privacy_mode and (not item.width or not item.height):
         raise ValidationError(
@@ -87,7 +90,7 @@ class ItemUploader:
         local_files_per_upload_request: int,
         privacy_mode: bool,
     ) -> UploadResponse:
-        """Upload every item; raise ``UploadError`` (with the partial response) if any batch failed."""
+        """Upload every item; raise ``UploadError`` (with the partial answer) if a batch failed."""
         if batch_size < 1:
             raise ValidationError(f"must be at least 1, got {batch_size}", field="batch_size")
         if not 1 <= local_files_per_upload_request <= MAX_LOCAL_FILES_PER_REQUEST:
@@ -123,7 +126,9 @@ class ItemUploader:
                 task.advance(len(chunk))
 
             _, failures = await fan_out(
-                self._batches(items, batch_size, local_files_per_upload_request, privacy_mode, total),
+                self._batches(
+                    items, batch_size, local_files_per_upload_request, privacy_mode, total
+                ),
                 send,
                 concurrency=self._concurrency,
             )
@@ -205,7 +210,7 @@ async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
         return
 
     def missing() -> list[str]:
-        return [p for p in local_paths if p is None or not os.path.isfile(p)]
+        return [str(p) for p in local_paths if p is None or not os.path.isfile(p)]
 
     absent = await anyio.to_thread.run_sync(missing)
     if absent:
@@ -215,7 +220,9 @@ async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
 
 
 def _upload_error(failures: list[BatchFailure[ItemBatch]], partial: UploadResponse) -> UploadError:
-    failed = [([item.reference_id for item in batch[1]], f.error) for f in failures for batch in [f.batch]]
+    failed = [
+        ([item.reference_id for item in batch[1]], f.error) for f in failures for batch in [f.batch]
+    ]
     refs = sum(len(refs) for refs, _ in failed)
     first = failures[0].error
     return UploadError(
@@ -224,5 +231,3 @@ def _upload_error(failures: list[BatchFailure[ItemBatch]], partial: UploadRespon
         failed_batches=failed,
         partial=partial,
     )
-
-

@@ -67,6 +67,75 @@ SCHEMA: list[str] = [
         message TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS job_errors_by_job ON job_errors(job_id, seq)",
+    # -- annotations, predictions, taxonomies, tracks, models (store_annotations/store_models)
+    """CREATE TABLE IF NOT EXISTS taxonomies (
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (dataset_id, name)
+    )""",
+    """CREATE TABLE IF NOT EXISTS models (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        ref_id TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        bundle_name TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        trained_slice_ids TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS models_owner ON models(owner, seq)",
+    """CREATE TABLE IF NOT EXISTS model_runs (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        owner TEXT NOT NULL,
+        model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        reference_id TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS model_runs_by_dataset ON model_runs(dataset_id, model_id, seq)",
+    "CREATE INDEX IF NOT EXISTS model_runs_by_model ON model_runs(model_id)",
+    # Ground truth (`scope` = '') and predictions (`scope` = run id) of items or scenes.
+    """CREATE TABLE IF NOT EXISTS annotations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        scope TEXT NOT NULL,
+        run_id TEXT REFERENCES model_runs(id) ON DELETE CASCADE,
+        item_id TEXT REFERENCES items(id) ON DELETE CASCADE,
+        scene_id TEXT,
+        target TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        identity TEXT,
+        annotation_id TEXT,
+        label TEXT,
+        taxonomy_name TEXT,
+        track_reference_id TEXT,
+        task_id TEXT,
+        blob TEXT,
+        payload TEXT NOT NULL
+    )""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS annotations_identity"
+    " ON annotations(scope, target, identity)",
+    "CREATE INDEX IF NOT EXISTS annotations_by_target ON annotations(scope, target, seq)",
+    "CREATE INDEX IF NOT EXISTS annotations_by_dataset ON annotations(dataset_id, scope, seq)",
+    "CREATE INDEX IF NOT EXISTS annotations_by_item ON annotations(item_id)",
+    "CREATE INDEX IF NOT EXISTS annotations_by_run ON annotations(run_id)",
+    """CREATE TABLE IF NOT EXISTS tracks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        reference_id TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (dataset_id, reference_id)
+    )""",
 ]
 
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"

@@ -42,6 +42,7 @@ from nucleus_async import (
     LidarScene,
     LineAnnotation,
     LinePrediction,
+    Model,
     MultiCategoryAnnotation,
     NoAPIKey,
     NotFoundError,
@@ -64,6 +65,7 @@ from nucleus_async import (
     SegmentationAnnotation,
     SegmentationPrediction,
     ServerError,
+    Slice,
     Timeouts,
     Track,
     UnknownAnnotation,
@@ -77,6 +79,7 @@ from nucleus_async import (
     annotation_from_json,
     check_duplicate_ids,
     is_local_path,
+    prediction_from_json,
 )
 from nucleus_sync._client import NucleusClient
 from nucleus_sync._jobs import AsyncJob
@@ -95,6 +98,7 @@ __all__ = [
     "JobError",
     "JobStatus",
     "JobTimeoutError",
+    "Model",
     "NoAPIKey",
     "NotFoundError",
     "NucleusAPIError",
@@ -106,6 +110,7 @@ __all__ = [
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
+    "Slice",
     "Timeouts",
     "UnprocessableEntityError",
     "UploadError",
@@ -152,4 +157,5 @@ __all__ = [
     "annotation_from_json",
     "check_duplicate_ids",
     "is_local_path",
+    "prediction_from_json",
 ]

@@ -59,8 +59,6 @@ _CANCEL_GRACE_SECONDS = 5.0
 #: How long interpreter exit waits for open clients to close and for the loop to stop.
 _EXIT_GRACE_SECONDS = 5.0
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
 
 class _LoopThread:
     """A daemon thread running an asyncio loop that serves an anyio ``BlockingPortal``."""
@@ -201,9 +199,13 @@ if hasattr(os, "register_at_fork"):
 
 def _caller_stacklevel() -> int:
     """The stacklevel of the first frame outside this package (the user's call site)."""
+    this_module = sys.modules[__name__]
     frame = sys._getframe(1)
     level = 1
-    while frame is not None and os.path.dirname(frame.f_code.co_filename) == _PACKAGE_DIR:
+    # Generated modules import this one as ``_rt``: their frames are the facade's, not the user's.
+    while frame is not None and (
+        frame.f_globals.get("__name__") == __name__ or frame.f_globals.get("_rt") is this_module
+    ):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level

@@ -39,17 +39,9 @@ class SyncProxy:
         def call(*args: Any, **kwargs: Any) -> Any:
             args = tuple(_unwrap(a) for a in args)
             kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
-            if inspect.isgeneratorfunction(attr) or _returns_generator(attr):
-                return _AsyncIterFromThread(lambda: attr(*args, **kwargs))
             return _ThreadCall(lambda: attr(*args, **kwargs))
 
         return call
-
-
-def _returns_generator(fn: Any) -> bool:
-    hints = getattr(fn, "__annotations__", {})
-    ret = str(hints.get("return", ""))
-    return ret.startswith(("Iterator", "Generator", "typing.Iterator", "collections.abc.Iterator"))
 
 
 def _unwrap(value: Any) -> Any:
@@ -71,11 +63,16 @@ def _wrap(value: Any) -> Any:
 
 
 class _ThreadCall:
+    """A facade call: awaited, it returns the result; ``async for`` iterates what it returns."""
+
     def __init__(self, fn: Any) -> None:
         self._fn = fn
 
     def __await__(self) -> Any:
         return self._run().__await__()
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return _AsyncIterFromThread(lambda: iter(self._fn())).__aiter__()
 
     async def _run(self) -> Any:
         return _wrap(await anyio.to_thread.run_sync(self._fn))
@@ -105,3 +102,10 @@ class _AsyncIterFromThread:
 
 def wrap_sync(obj: Any) -> SyncProxy:
     return SyncProxy(obj)
+
+
+async def resolve(value: Any) -> Any:
+    """Await ``value`` if it is awaitable (a sync-face call), else return it (a plain core call)."""
+    if inspect.isawaitable(value):
+        return await value
+    return value

@@ -20,10 +20,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fake_core import facade  # noqa: E402
-from fake_core._events import EVENTS  # noqa: E402
+from fake_core import facade
+from fake_core._events import EVENTS
 
-from nucleus_sync import _runtime  # noqa: E402
+from nucleus_sync import _runtime
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -103,6 +103,18 @@ def test_twins_built_directly_keep_their_client_alive(sync: ModuleType, client: 
     job = sync.AsyncJob("j1", client)
     assert job._owner is client
     assert job.wait_until_complete() == "Completed"
+
+
+def test_module_level_coroutines_block_and_unwrap_resources(sync: ModuleType, client: Any) -> None:
+    jobs = [client.get_job("a"), sync.AsyncJob("b", client)]
+    assert sync.wait_for_jobs(jobs, timeout=1) == ["Completed", "Completed"]
+
+
+def test_members_inherited_from_core_mixins_are_mirrored(client: Any) -> None:
+    dataset = client.create_dataset("mixin")
+    assert dataset.first_item().reference_id == "ds_mixin-0"
+    assert dataset.slug == "ds-mixin"
+    assert dataset.MAX_PAGE_SIZE == 100
 
 
 # -- iteration --------------------------------------------------------------------------------
@@ -259,18 +271,20 @@ def test_many_threads_call_concurrently(client: Any) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_starts_its_own_loop(sync: ModuleType, client: Any) -> None:
-    parent_loop = client.loop_thread()
+    parent_loop = _runtime._runtime._loop
+    assert parent_loop is not None
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest
         code = 1
         try:
             with sync.NucleusClient("key") as fresh:
-                child_loop = fresh.loop_thread()
-                ok = fresh.sleep(0) == 0 and child_loop != parent_loop
+                ok = fresh.sleep(0) == 0
                 ok = ok and client.sleep(0) == 0  # a client from before the fork too
+                ok = ok and _runtime._runtime._loop not in (None, parent_loop)
             code = 0 if ok else 3
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert client.loop_thread() == parent_loop
+    assert _runtime._runtime._loop is parent_loop
+    assert client.sleep(0) == 0

@@ -28,7 +28,9 @@ class G:
 
 def _conv(value: Any, module: Any) -> Any:
     if isinstance(value, G):
-        return getattr(module, value.name)(*_conv(value.args, module), **_conv(value.kwargs, module))
+        return getattr(module, value.name)(
+            *_conv(value.args, module), **_conv(value.kwargs, module)
+        )
     if isinstance(value, tuple):
         return tuple(_conv(v, module) for v in value)
     if isinstance(value, list):
@@ -83,7 +85,11 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
         {},
     ),
     ("LineAnnotation", ("line", VERTICES, "img_1"), {}),
-    ("LineAnnotation", ("line", [{"x": 1, "y": 2}], "img_1", "a", {"m": 1}, "t"), {"_task_id": "x"}),
+    (
+        "LineAnnotation",
+        ("line", [{"x": 1, "y": 2}], "img_1", "a", {"m": 1}, "t"),
+        {"_task_id": "x"},
+    ),
     ("LinePrediction", ("line", VERTICES, "img_1", 0.9, "a", {"m": 1}, {"line": 1.0}, "t"), {}),
     ("PolygonAnnotation", ("poly", VERTICES, "img_1"), {}),
     ("PolygonAnnotation", ("poly", VERTICES, "img_1", "a", {"m": 1}, [0.5], "t"), {}),
@@ -144,7 +150,11 @@ def test_payload_matches_official(case: tuple[str, tuple[Any, ...], dict[str, An
 
 @pytest.mark.parametrize(
     "case",
-    [c for c in CASES if c[0] not in {"Point", "Point3D", "Keypoint", "Segment", "Quaternion", "CameraParams"}],
+    [
+        c
+        for c in CASES
+        if c[0] not in {"Point", "Point3D", "Keypoint", "Segment", "Quaternion", "CameraParams"}
+    ],
     ids=_ids,
 )
 def test_to_json_matches_official(case: tuple[str, tuple[Any, ...], dict[str, Any]]) -> None:
@@ -207,7 +217,10 @@ def _lidar_scene(module: Any) -> Any:
 
 
 def test_frame_payload_matches_official() -> None:
-    assert _lidar_scene(ours).get_frame(1).to_payload() == _lidar_scene(nucleus).get_frame(1).to_payload()
+    assert (
+        _lidar_scene(ours).get_frame(1).to_payload()
+        == _lidar_scene(nucleus).get_frame(1).to_payload()
+    )
 
 
 def test_lidar_scene_payload_matches_official() -> None:
@@ -225,7 +238,9 @@ def test_lidar_scene_built_by_add_frame_matches_official() -> None:
             lidar=module.DatasetItem(pointcloud_location="s3://b/9.json", reference_id="pc_9")
         )
         scene.add_frame(extra, 3)
-        scene.add_item(3, "cam", module.DatasetItem(image_location="s3://b/9.jpg", reference_id="c9"))
+        scene.add_item(
+            3, "cam", module.DatasetItem(image_location="s3://b/9.jpg", reference_id="c9")
+        )
         payloads.append(scene.to_payload())
     assert payloads[0] == payloads[1]
 
@@ -235,7 +250,9 @@ def test_video_scene_with_items_matches_official(privacy: bool) -> None:
     payloads = []
     for module in (ours, nucleus):
         items = [
-            module.DatasetItem(image_location=f"s3://b/{i}.jpg", reference_id=f"f_{i}", width=4, height=3)
+            module.DatasetItem(
+                image_location=f"s3://b/{i}.jpg", reference_id=f"f_{i}", width=4, height=3
+            )
             for i in range(3)
         ]
         scene = module.VideoScene(
@@ -270,7 +287,10 @@ def test_from_json_matches_official_for_server_shapes() -> None:
     theirs = nucleus.DatasetItem.from_json(dict(server_item))
     assert mine.to_payload() == theirs.to_payload()
     box = {"type": "box", "reference_id": "img_9", "geometry": {"x": 1, "y": 2}}
-    assert ours.BoxAnnotation.from_json(box).to_payload() == nucleus.BoxAnnotation.from_json(box).to_payload()
+    assert (
+        ours.BoxAnnotation.from_json(box).to_payload()
+        == nucleus.BoxAnnotation.from_json(box).to_payload()
+    )
 
 
 def test_default_ids_match_official() -> None:
@@ -279,4 +299,6 @@ def test_default_ids_match_official() -> None:
         if None in args:
             continue  # ours refuses a None coordinate
         assert ours.BoxAnnotation(*args).annotation_id == theirs.annotation_id
-    assert ours.BoxAnnotation("car", 0, 0, 10, 10, "image_1").annotation_id == "car-0-0-10-10-image_1"
+    assert (
+        ours.BoxAnnotation("car", 0, 0, 10, 10, "image_1").annotation_id == "car-0-0-10-10-image_1"
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from nucleus_async.resources import Model, Slice
 from nucleus_sync.resources.dataset import Dataset
 
-__all__ = ["Dataset"]
+__all__ = ["Dataset", "Model", "Slice"]

@@ -8,9 +8,17 @@ exported. ``EVENTS`` records what ran on the loop, so tests can assert cleanups 
 
 from ._client import NucleusClient
 from ._errors import FakeError
-from ._jobs import AsyncJob
+from ._jobs import AsyncJob, wait_for_jobs
 from ._pagination import AsyncPager
 from .resources import Dataset
 from .types import Item
 
-__all__ = ["AsyncJob", "AsyncPager", "Dataset", "FakeError", "Item", "NucleusClient"]
+__all__ = [
+    "AsyncJob",
+    "AsyncPager",
+    "Dataset",
+    "FakeError",
+    "Item",
+    "NucleusClient",
+    "wait_for_jobs",
+]

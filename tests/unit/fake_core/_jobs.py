@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -56,3 +57,8 @@ class ExportJob(AsyncJob):
         """Download the export."""
         await anyio.sleep(0)
         return [self.job_id]
+
+
+async def wait_for_jobs(jobs: Iterable[AsyncJob], *, timeout: float | None = None) -> list[str]:
+    """Wait on many jobs at once (a module-level coroutine the facade must block on)."""
+    return [await job.wait_until_complete() for job in jobs]

@@ -11,6 +11,7 @@ from .._events import record
 from .._jobs import ExportJob
 from .._pagination import AsyncPager
 from ..types import Item
+from ._dataset_base import DatasetReads
 
 if TYPE_CHECKING:
     from .._client import NucleusClient
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 DEFAULT_TAG = "main"
 
 
-class Dataset:
+class Dataset(DatasetReads):
     """A dataset. Obtain one with ``await client.create_dataset(name)``."""
 
     def __init__(
