@@ -32,6 +32,7 @@ import argparse
 import ast
 import builtins
 import collections.abc
+import copy
 import difflib
 import enum
 import functools
@@ -479,6 +480,7 @@ class Rewriter:
         return node
 
     def rewrite(self, node: ast.expr, *, runtime: bool = False) -> Rewritten:
+        node = copy.deepcopy(node)  # the parsed source is shared: never rewrite it in place
         result = Rewritten(node)
         result.node = self._visit(node, result, runtime)
         return result
@@ -494,8 +496,17 @@ class Rewriter:
                     assert isinstance(obj, type)
                     root = self.source.lookup(dotted[0])
                     return self._twin_name(obj, bool(root and root.type_only), result)
+        if isinstance(node, ast.Subscript) and not runtime:
+            dotted = _dotted(node.value)
+            if dotted is not None and dotted[-1] in ("Literal", "Annotated"):
+                # Strings in Literal[...] are values, and Annotated metadata is not a type.
+                node.value = self._visit(node.value, result, runtime)
+                if dotted[-1] == "Annotated" and isinstance(node.slice, ast.Tuple):
+                    first = self._visit(node.slice.elts[0], result, runtime)
+                    node.slice.elts = [first, *node.slice.elts[1:]]
+                return node
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and not runtime:
-            inner = ast.parse(node.value, mode="eval").body
+            inner = ast.parse(node.value, mode="eval").body  # a forward reference
             return self._visit(inner, result, runtime)
         for name, value in ast.iter_fields(node):
             if isinstance(value, ast.expr):

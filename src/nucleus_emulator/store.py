@@ -138,6 +138,102 @@ SCHEMA: list[str] = [
     )""",
 ]
 
+# -- scenes, slices, embeddings and indexes, autotags, dataset tags (store_scenes.py,
+# store_slices.py, store_embeddings.py, store_misc.py; routes scenes/slices/indexing/autotags/misc)
+SCHEMA += [
+    """CREATE TABLE IF NOT EXISTS scenes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        reference_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        frame_rate TEXT,
+        video_url TEXT,
+        tracks TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        UNIQUE (dataset_id, reference_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS scene_frames (
+        scene_id TEXT NOT NULL REFERENCES scenes(id) ON DELETE CASCADE,
+        frame_index INTEGER NOT NULL,
+        sensor TEXT NOT NULL,
+        item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        PRIMARY KEY (scene_id, frame_index, sensor)
+    )""",
+    "CREATE INDEX IF NOT EXISTS scene_frames_by_item ON scene_frames(item_id)",
+    """CREATE TABLE IF NOT EXISTS slices (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        description TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS slices_by_dataset ON slices(dataset_id, seq)",
+    """CREATE TABLE IF NOT EXISTS slice_members (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        slice_id TEXT NOT NULL REFERENCES slices(id) ON DELETE CASCADE,
+        item_id TEXT REFERENCES items(id) ON DELETE CASCADE,
+        scene_id TEXT REFERENCES scenes(id) ON DELETE CASCADE,
+        UNIQUE (slice_id, item_id),
+        UNIQUE (slice_id, scene_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS slice_members_by_item ON slice_members(item_id)",
+    "CREATE INDEX IF NOT EXISTS slice_members_by_scene ON slice_members(scene_id)",
+    """CREATE TABLE IF NOT EXISTS embeddings (
+        item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        dataset_id TEXT NOT NULL,
+        index_kind TEXT NOT NULL,
+        vector TEXT NOT NULL,
+        PRIMARY KEY (item_id, index_kind)
+    )""",
+    "CREATE INDEX IF NOT EXISTS embeddings_by_dataset ON embeddings(dataset_id, index_kind)",
+    """CREATE TABLE IF NOT EXISTS embedding_indexes (
+        id TEXT PRIMARY KEY,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        index_type TEXT NOT NULL,
+        index_level TEXT NOT NULL,
+        embedding_type TEXT NOT NULL,
+        embedding_dimension INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (dataset_id, index_type, index_level)
+    )""",
+    """CREATE TABLE IF NOT EXISTS dataset_indexing (
+        dataset_id TEXT PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+        continuous INTEGER NOT NULL DEFAULT 0,
+        primary_image TEXT,
+        primary_object TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS autotags (
+        id TEXT PRIMARY KEY,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        autotag_level TEXT NOT NULL,
+        refinement_steps INTEGER NOT NULL DEFAULT 0,
+        refinement_ms REAL NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        UNIQUE (dataset_id, name)
+    )""",
+    """CREATE TABLE IF NOT EXISTS autotag_items (
+        autotag_id TEXT NOT NULL REFERENCES autotags(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        positive INTEGER NOT NULL DEFAULT 0,
+        score REAL,
+        PRIMARY KEY (autotag_id, item_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS dataset_tags (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        UNIQUE (dataset_id, tag)
+    )""",
+]
+
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 #: Every pair of id characters, indexed by 10 random bits (ids are minted 10k at a time).
 _ID_PAIRS = [a + b for a in _ID_ALPHABET for b in _ID_ALPHABET]

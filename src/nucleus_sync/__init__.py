@@ -65,7 +65,6 @@ from nucleus_async import (
     SegmentationAnnotation,
     SegmentationPrediction,
     ServerError,
-    Slice,
     Timeouts,
     Track,
     UnknownAnnotation,
@@ -85,6 +84,7 @@ from nucleus_sync._client import NucleusClient
 from nucleus_sync._jobs import AsyncJob
 from nucleus_sync._runtime import Pager as AsyncPager
 from nucleus_sync.resources.dataset import Dataset
+from nucleus_sync.resources.slice import Slice
 
 __all__ = [
     "AsyncJob",

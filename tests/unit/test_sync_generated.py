@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import shutil
 import subprocess
@@ -146,6 +147,9 @@ def assert_twin_mirrors(core_cls: type, sync_cls: type, pager: type | None) -> N
         if isinstance(member, property):
             assert isinstance(twin, property), f"{label} should be a property"
             assert (twin.fset is None) == (member.fset is None), f"{label} setter"
+            continue
+        if isinstance(member, functools.cached_property):
+            assert isinstance(twin, property), f"{label} should be a property"
             continue
         if not callable(member) and not isinstance(member, (classmethod, staticmethod)):
             assert getattr(sync_cls, sync_name) == getattr(core_cls, name), label

@@ -115,6 +115,13 @@ def test_members_inherited_from_core_mixins_are_mirrored(client: Any) -> None:
     assert dataset.first_item().reference_id == "ds_mixin-0"
     assert dataset.slug == "ds-mixin"
     assert dataset.MAX_PAGE_SIZE == 100
+    assert dataset.sorted_ids(["a", "b"], "desc") == ["b", "a"]
+
+
+def test_a_mixin_shared_by_two_resources_is_mirrored_in_both(sync: ModuleType, client: Any) -> None:
+    slice_ = client.get_slice("sl_1")
+    assert type(slice_) is sync.Slice
+    assert slice_.first_item().reference_id == "sl_1-0"
 
 
 # -- iteration --------------------------------------------------------------------------------
@@ -208,7 +215,7 @@ def test_interpreter_exit_closes_open_clients_without_hanging(tmp_path: Path) ->
     script = textwrap.dedent(
         f"""
         import atexit, sys
-        sys.path[:0] = [{str(Path(__file__).parent)!r}]
+        sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(facade.ROOT / "src")!r}]
         from fake_core import facade
         from fake_core._events import EVENTS
         atexit.register(lambda: print("events:", EVENTS))

@@ -24,6 +24,7 @@ from nucleus_async._errors import (
     NucleusTimeoutError,
     RateLimitError,
     ServerError,
+    ValidationError,
 )
 from nucleus_async._retry import RETRYABLE_STATUSES, RetryPolicy
 from nucleus_async._transport import USER_AGENT, Transport
@@ -148,6 +149,15 @@ async def test_nan_payload_is_refused_before_any_request(router: respx.MockRoute
         with pytest.raises(ValueError, match="NaN"):
             await transport.request("POST", "x", {"v": float("nan")})
     assert route.call_count == 0
+
+
+async def test_a_route_that_cannot_be_a_url_is_a_validation_error(
+    router: respx.MockRouter,
+) -> None:
+    async with make_transport(router) as transport:
+        with pytest.raises(ValidationError, match="route: Invalid non-printable"):
+            await transport.request("GET", "x\nHost: evil")
+    assert transport.requests_sent == 0
 
 
 def test_url_joins_endpoint_and_route_with_one_slash() -> None:

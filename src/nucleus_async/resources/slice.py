@@ -1,24 +1,151 @@
-"""Slice: a named subset of a dataset's items."""
+"""Slice: a named subset of a dataset's items, with its reads, exports and labeling."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .._errors import ValidationError
+from .._jobs import AsyncJob
+from .._pagination import AsyncPager
+from ..types import DatasetItem
+from ._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 
 if TYPE_CHECKING:
     from .._client import NucleusClient
+    from .model import Model
 
-__all__ = ["Slice"]
+__all__ = [
+    "Slice",
+    "SliceBuilderFilterAutotag",
+    "SliceBuilderFilters",
+    "SliceBuilderMethods",
+    "SliceType",
+]
+
+
+class SliceType(str, enum.Enum):
+    """Types of slices supported by Nucleus."""
+
+    DATASET_ITEM = "dataset_item"
+    OBJECT = "object"
+    SCENE = "scene"
+
+    @staticmethod
+    def options() -> list[str]:
+        """The values the service accepts."""
+        return [member.value for member in SliceType]
+
+
+class SliceBuilderMethods(str, enum.Enum):
+    """How ``Dataset.build_slice`` samples items.
+
+    ``Random`` selects items at random; ``Uniqueness`` prefers items far apart in embedding
+    space, so the sample holds fewer similar images.
+    """
+
+    RANDOM = "Random"
+    UNIQUENESS = "Uniqueness"
+
+    @staticmethod
+    def options() -> list[str]:
+        """The values the service accepts."""
+        return [member.value for member in SliceBuilderMethods]
+
+
+def _check_score_range(
+    instance: SliceBuilderFilterAutotag, attribute: Any, value: list[float]
+) -> None:
+    message = f"Autotag score range must be within [-1, 1]. But got {value}."
+    if len(value) != 2 or not all(isinstance(v, (int, float)) for v in value):
+        raise ValidationError(message, field="score_range", obj=instance.autotag_id)
+    if min(value) < -1 or max(value) > 1:
+        raise ValidationError(message, field="score_range", obj=instance.autotag_id)
+
+
+@attrs.define
+class SliceBuilderFilterAutotag:
+    """An autotag filter for ``Dataset.build_slice``.
+
+    Args:
+        autotag_id: Sample only items of this autotag.
+        score_range: ``[low, high]`` within ``[-1, 1]``: the autotag scores to consider.
+    """
+
+    autotag_id: str
+    score_range: list[float] = attrs.field(validator=_check_score_range)
+
+
+@attrs.define
+class SliceBuilderFilters:
+    """Filters for ``Dataset.build_slice``: sample from an existing slice and/or an autotag."""
+
+    slice_id: str | None = None
+    autotag: SliceBuilderFilterAutotag | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """The ``filters`` object of the request (``{}`` when nothing is set)."""
+        payload: dict[str, Any] = {}
+        if self.slice_id is not None:
+            payload["sliceId"] = self.slice_id
+        if self.autotag is not None:
+            payload["autotag"] = {
+                "autotagId": self.autotag.autotag_id,
+                "range": list(self.autotag.score_range),
+            }
+        return payload
+
+
+def parse_created_at(value: Any) -> datetime | None:
+    """The service's ISO timestamp (optionally ending in ``Z``) as a ``datetime``."""
+    if isinstance(value, datetime) or value is None:
+        return value
+    try:
+        return datetime.fromisoformat(str(value).rstrip("Z"))
+    except ValueError:
+        return None
+
+
+def model_id_of(model: Model | str) -> str:
+    """Accept a ``Model`` or its id."""
+    return model if isinstance(model, str) else model.id
 
 
 class Slice:
-    """A Slice represents a subset of DatasetItems in your Dataset."""
+    """A Slice represents a subset of DatasetItems in your Dataset.
+
+    Slices are subsets of your Dataset that unlock curation and exploration workflows: a
+    "foggy" slice of a driving dataset, say, to fine-tune a model where it performs poorly.
+    Create one with ``await dataset.create_slice(name, reference_ids)``, or get one by id with
+    ``client.get_slice(slice_id)`` (no request).
+
+    The async core has no lazy network properties: ``name``, ``dataset_id``, ``description``,
+    ``created_at``, ``pending_job_count``, ``type`` and ``tags`` are plain attributes, ``None``
+    until :meth:`info` fills them (``Dataset.get_slices``/``slices`` fill most of them from the
+    listing). ::
+
+        slc = client.get_slice("slc_123")
+        await slc.info()
+        print(slc.name, slc.dataset_id)
+    """
 
     def __init__(self, slice_id: str, client: NucleusClient) -> None:
         self.id = slice_id
         self._client = client
+        self.name: str | None = None
+        self.dataset_id: str | None = None
+        self.description: str | None = None
+        self.created_at: datetime | None = None
+        self.pending_job_count: int | None = None
+        self.type: str | None = None
+        self.tags: list[str] | None = None
 
     def __repr__(self) -> str:
-        return f"Slice(slice_id={self.id!r})"
+        return f"Slice(slice_id={self.id!r}, name={self.name!r}, dataset_id={self.dataset_id!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Slice) and other.id == self.id
@@ -30,3 +157,172 @@ class Slice:
     def slice_id(self) -> str:
         """The slice's id (``slc_…``)."""
         return self.id
+
+    @property
+    def _transport(self) -> Any:
+        return self._client._transport
+
+    def _route(self, suffix: str = "") -> str:
+        return f"slice/{self.id}/{suffix}" if suffix else f"slice/{self.id}"
+
+    @classmethod
+    def from_request(cls, request: Mapping[str, Any], client: NucleusClient) -> Slice:
+        """A slice from a summary the service lists (``id``, ``name``, ``dataset_id``, ...)."""
+        instance = cls(request["id"], client)
+        instance._cache(request)
+        return instance
+
+    def _cache(self, info: Mapping[str, Any]) -> None:
+        for key in ("name", "dataset_id", "description", "pending_job_count", "type", "tags"):
+            if info.get(key) is not None:
+                setattr(self, key, info[key])
+        if info.get("created_at") is not None:
+            self.created_at = parse_created_at(info["created_at"])
+
+    async def info(self) -> dict[str, Any]:
+        """Retrieves the name, slice_id, and dataset_id of the Slice.
+
+        Returns the service's dict (``name``, ``slice_id``, ``dataset_id``, ``type``,
+        ``pending_job_count``, ``created_at``, ``description``, ``tags``) and caches those
+        values on the slice's attributes.
+        """
+        response: dict[str, Any] = await self._transport.request("GET", self._route("info"))
+        self._cache(response)
+        return response
+
+    async def _dataset_id(self) -> str:
+        if self.dataset_id is None:
+            await self.info()
+        if self.dataset_id is None:
+            raise ValueError(f"The service reported no dataset_id for slice {self.id}")
+        return self.dataset_id
+
+    async def append(self, reference_ids: list[str] | None = None) -> dict[str, Any]:
+        """Appends existing DatasetItems from a Dataset to a Slice.
+
+        ``reference_ids`` are user-defined reference IDs of dataset items or scenes (at most
+        10,000 per request). Fetches :meth:`info` first if the slice's ``dataset_id`` is not
+        cached. Returns ``{"slice_id": str, "new_items": [str]}``.
+        """
+        return await self._client.append_to_slice(
+            self.id, reference_ids, await self._dataset_id()  # type: ignore[arg-type]
+        )
+
+    async def dataset_items(self) -> list[DatasetItem]:
+        """Fetch all DatasetItems contained in the Slice.
+
+        We recommend :meth:`items_generator` if the Slice has more than 200k items.
+        """
+        response = await self._transport.request("GET", self._route())
+        return [DatasetItem.from_json(entry) for entry in (response or {}).get("items", [])]
+
+    def items_generator(self, page_size: int = 100000) -> AsyncPager[DatasetItem]:
+        """Async iterator over every item of the slice, fetched page by page.
+
+        ::
+
+            async for item in slc.items_generator():
+                print(item.reference_id)
+        """
+        return AsyncPager(
+            self._transport,
+            self._route("itemsPage"),
+            result_key="items",
+            page_size=page_size,
+            convert=DatasetItem.from_json,
+        )
+
+    async def items_and_annotations(self) -> list[dict[str, Any]]:
+        """Provides a list of all DatasetItems and Annotations in the Slice.
+
+        Each element is ``{"item": DatasetItem, "annotations": {"box": [...], ...}}``.
+        """
+        response = await self._transport.request("GET", self._route("exportForTraining"))
+        return convert_export_rows(response["exportedRows"])
+
+    def items_and_annotation_generator(
+        self, *, use_mirrored_images: bool = False
+    ) -> AsyncPager[dict[str, Any]]:
+        """Async iterator over every DatasetItem of the slice with its Annotations, by type.
+
+        ``use_mirrored_images`` (keyword-only) returns the location of the copy of each image
+        that Scale hosts, for when the original is no longer available.
+        """
+        return AsyncPager(
+            self._transport,
+            self._route("exportForTrainingPage"),
+            result_key="data",
+            page_size=10000,
+            convert=convert_export_row,
+            extra={"chip": use_mirrored_images},
+        )
+
+    async def export_predictions(self, model: Model | str) -> list[dict[str, Any]]:
+        """Provides a list of all DatasetItems and Predictions in the Slice for the given Model.
+
+        Each element is ``{"item": DatasetItem, "predictions": {"box": [...], ...}}``.
+        ``model`` is a ``Model`` (or its id).
+        """
+        route = self._route(f"{model_id_of(model)}/exportForTraining")
+        response = await self._transport.request("GET", route)
+        return convert_export_rows(response["exportedRows"], predictions=True)
+
+    def export_predictions_generator(self, model: Model | str) -> AsyncPager[dict[str, Any]]:
+        """Async iterator over the slice's DatasetItems with the Predictions of ``model``."""
+        return AsyncPager(
+            self._transport,
+            self._route(f"{model_id_of(model)}/exportForTrainingPage"),
+            result_key="data",
+            page_size=100000,
+            convert=_prediction_row,
+        )
+
+    async def export_raw_items(self) -> Any:
+        """Fetches a list of accessible URLs for each item in the Slice.
+
+        Returned as the service sends it: ``{"raw_dataset_items": [{"id", "ref_id",
+        "metadata", "original_url", "scale_url"}, ...]}``.
+        """
+        return await self._transport.request("GET", self._route("exportRawItems"))
+
+    async def export_embeddings(self) -> list[dict[str, Any]]:
+        """Fetches a pd.DataFrame-ready list of slice embeddings.
+
+        Returns ``[{"reference_id": str, "embedding_vector": [float]}, ...]``.
+        """
+        result: list[dict[str, Any]] = await self._transport.request(
+            "GET", self._route("embeddings")
+        )
+        return result
+
+    async def export_scale_task_info(self) -> Any:
+        """Fetches info for all linked Scale tasks of items/scenes in the slice.
+
+        Returns ``[{"item" | "scene": ..., "scale_task_info": {...}}, ...]``.
+        """
+        response = await self._transport.request("GET", self._route("exportScaleTaskInfo"))
+        return scale_task_info_rows(response)
+
+    async def send_to_labeling(self, project_id: str) -> AsyncJob:
+        """Send items in the Slice as tasks to a Scale labeling project.
+
+        The project (``project_id``) must exist, be of type General Image Annotation and have
+        its instructions and geometries configured. Returns the job creating the tasks.
+        """
+        response = await self._transport.request(
+            "POST", self._route(f"{project_id}/send_to_labeling"), {}
+        )
+        return AsyncJob.from_json(response, self._client)
+
+    async def add_tags(self, tags: list[str]) -> dict[str, Any]:
+        """Tags the slice (extra, as in the official client)."""
+        if isinstance(tags, str):
+            raise ValidationError("tags must be a list of strings, not a string", field="tags")
+        result: dict[str, Any] = await self._transport.request(
+            "POST", self._route("tag"), {"slice_tags": list(tags)}
+        )
+        return result
+
+
+def _prediction_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    return convert_export_row(row, predictions=True)

@@ -35,6 +35,19 @@ def register_annotation_reader(reader: AnnotationReader) -> AnnotationReader:
     return reader
 
 
+#: Merges scene-level metadata: `(store, ds_id, entries) -> (updated refs, missing refs)`.
+SceneMetadataMerger = Callable[
+    [Store, str, Iterable[tuple[str, dict[str, Any]]]], tuple[list[str], list[str]]
+]
+SCENE_METADATA_MERGERS: list[SceneMetadataMerger] = []
+
+
+def register_scene_metadata_merger(merger: SceneMetadataMerger) -> SceneMetadataMerger:
+    """Let the scene family apply `"level": "scene"` metadata updates (routes/scenes.py)."""
+    SCENE_METADATA_MERGERS.append(merger)
+    return merger
+
+
 # -- validation ---------------------------------------------------------------------------
 
 
@@ -405,9 +418,10 @@ def _apply_metadata(
     """Merge metadata; returns (updated refs, error strings)."""
     entries = list(entries)
     if level == "scene":
-        # No scenes are stored by this milestone: every scene reference is unknown.
         updated: list[str] = []
         missing = [ref for ref, _ in entries]
+        if SCENE_METADATA_MERGERS:
+            updated, missing = SCENE_METADATA_MERGERS[-1](store, ds_id, entries)
         noun = "Scene"
     else:
         updated, missing = store.merge_item_metadata(ds_id, entries)

@@ -10,7 +10,7 @@ from ._client import NucleusClient
 from ._errors import FakeError
 from ._jobs import AsyncJob, wait_for_jobs
 from ._pagination import AsyncPager
-from .resources import Dataset
+from .resources import Dataset, Slice
 from .types import Item
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "FakeError",
     "Item",
     "NucleusClient",
+    "Slice",
     "wait_for_jobs",
 ]

@@ -13,6 +13,7 @@ from ._errors import FakeError
 from ._events import record
 from ._jobs import AsyncJob
 from .resources.dataset import Dataset
+from .resources.slice import Slice
 
 
 class NucleusClient:
@@ -70,6 +71,10 @@ class NucleusClient:
     async def datasets_by_name(self) -> dict[str, Dataset]:
         """Datasets keyed by name."""
         return {d.name or d.id: d for d in self._datasets.values()}
+
+    def get_slice(self, slice_id: str) -> Slice:
+        """A slice by id (no request)."""
+        return Slice(slice_id, self)
 
     async def get_job(self, job_id: str) -> AsyncJob:
         """A job."""

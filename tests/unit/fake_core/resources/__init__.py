@@ -1,5 +1,6 @@
 """Resources of the fake core."""
 
 from .dataset import Dataset
+from .slice import Slice
 
-__all__ = ["Dataset"]
+__all__ = ["Dataset", "Slice"]

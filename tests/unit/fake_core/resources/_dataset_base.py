@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Literal
 
 import anyio
 
@@ -25,3 +26,7 @@ class DatasetReads:
         """The first item (defined in a mixin, in another module)."""
         await anyio.sleep(0)
         return Item(f"{self.id}-0")
+
+    async def sorted_ids(self, ids: list[str], order: Literal["asc", "desc"] = "asc") -> list[str]:
+        """Sort ids (a ``Literal`` annotation must survive the rewrite)."""
+        return sorted(ids, reverse=order == "desc")

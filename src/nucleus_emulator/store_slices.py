@@ -1,0 +1,268 @@
+"""Slices and their members (dataset items or scenes): data access over the `Store` connection.
+
+Members are kept in insertion order (`slice_members.seq`, which pages resume after); a member
+row disappears with its item or scene (foreign keys cascade).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nucleus_emulator.store import ItemRow, Store, _dumps, _item, new_id, now_iso
+from nucleus_emulator.store_scenes import ITEM_COLUMNS_I
+
+DATASET_ITEM = "dataset_item"
+OBJECT = "object"
+SCENE = "scene"
+SLICE_TYPES = (DATASET_ITEM, OBJECT, SCENE)
+
+_SLICE_COLUMNS = "seq, id, dataset_id, name, type, description, tags, created_at"
+
+
+@dataclass(frozen=True)
+class SliceRow:
+    seq: int
+    id: str
+    dataset_id: str
+    name: str
+    type: str
+    description: str | None
+    tags: list[str]
+    created_at: str
+
+
+def _slice(row: Sequence[Any]) -> SliceRow:
+    return SliceRow(
+        seq=row[0],
+        id=row[1],
+        dataset_id=row[2],
+        name=row[3],
+        type=row[4],
+        description=row[5],
+        tags=json.loads(row[6]),
+        created_at=row[7],
+    )
+
+
+def create_slice(
+    store: Store,
+    dataset_id: str,
+    name: str,
+    slice_type: str,
+    *,
+    item_ids: Sequence[str] = (),
+    scene_ids: Sequence[str] = (),
+) -> SliceRow:
+    row = SliceRow(
+        seq=0,
+        id=new_id("slc"),
+        dataset_id=dataset_id,
+        name=name,
+        type=slice_type,
+        description=None,
+        tags=[],
+        created_at=now_iso(),
+    )
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO slices (id, dataset_id, name, type, description, tags, created_at)"
+            " VALUES (?, ?, ?, ?, NULL, '[]', ?)",
+            (row.id, dataset_id, name, slice_type, row.created_at),
+        )
+        _add_members(conn, row.id, item_ids, scene_ids)
+    assert cursor.lastrowid is not None
+    return SliceRow(**{**row.__dict__, "seq": cursor.lastrowid})
+
+
+def _add_members(
+    conn: Any, slice_id: str, item_ids: Sequence[str], scene_ids: Sequence[str]
+) -> int:
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT OR IGNORE INTO slice_members (slice_id, item_id) VALUES (?, ?)",
+        [(slice_id, i) for i in dict.fromkeys(item_ids)],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO slice_members (slice_id, scene_id) VALUES (?, ?)",
+        [(slice_id, s) for s in dict.fromkeys(scene_ids)],
+    )
+    return int(conn.total_changes - before)
+
+
+def add_members(
+    store: Store, slice_id: str, *, item_ids: Sequence[str] = (), scene_ids: Sequence[str] = ()
+) -> list[str]:
+    """Add members (already-present ones are skipped); returns the ids newly added."""
+    with store.transaction() as conn:
+        present = {
+            r[0]
+            for r in conn.execute(
+                "SELECT COALESCE(item_id, scene_id) FROM slice_members WHERE slice_id = ?",
+                (slice_id,),
+            )
+        }
+        fresh = [i for i in dict.fromkeys([*item_ids, *scene_ids]) if i not in present]
+        _add_members(conn, slice_id, item_ids, scene_ids)
+    return fresh
+
+
+def get_slice(store: Store, slice_id: str) -> SliceRow | None:
+    with store.read() as conn:
+        row = conn.execute(
+            f"SELECT {_SLICE_COLUMNS} FROM slices WHERE id = ?", (slice_id,)
+        ).fetchone()
+    return None if row is None else _slice(row)
+
+
+def list_slices(
+    store: Store, *, owner: str | None = None, dataset_id: str | None = None
+) -> list[SliceRow]:
+    """Slices of a dataset, or of every dataset of `owner`, oldest first."""
+    where: list[str] = []
+    args: list[Any] = []
+    if dataset_id is not None:
+        where.append("s.dataset_id = ?")
+        args.append(dataset_id)
+    if owner is not None:
+        where.append("d.owner = ?")
+        args.append(owner)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    columns = ", ".join("s." + c.strip() for c in _SLICE_COLUMNS.split(","))
+    with store.read() as conn:
+        rows = conn.execute(
+            f"SELECT {columns} FROM slices s JOIN datasets d ON d.id = s.dataset_id {clause}"
+            " ORDER BY s.seq",
+            args,
+        ).fetchall()
+    return [_slice(r) for r in rows]
+
+
+def slice_ids_of_dataset(store: Store, dataset_id: str) -> list[str]:
+    with store.read() as conn:
+        rows = conn.execute(
+            "SELECT id FROM slices WHERE dataset_id = ? ORDER BY seq", (dataset_id,)
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def delete_slice(store: Store, slice_id: str) -> None:
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM slices WHERE id = ?", (slice_id,))
+
+
+def set_tags(store: Store, slice_id: str, tags: list[str]) -> None:
+    with store.transaction() as conn:
+        conn.execute("UPDATE slices SET tags = ? WHERE id = ?", (_dumps(tags), slice_id))
+
+
+def member_count(store: Store, slice_id: str) -> int:
+    with store.read() as conn:
+        (count,) = conn.execute(
+            "SELECT COUNT(*) FROM slice_members WHERE slice_id = ?", (slice_id,)
+        ).fetchone()
+    return int(count)
+
+
+def item_members_page(
+    store: Store, slice_id: str, after_seq: int, limit: int
+) -> list[tuple[int, ItemRow]]:
+    """`(member seq, item)` of item members after `after_seq`, in slice order."""
+    with store.read() as conn:
+        rows = conn.execute(
+            f"SELECT m.seq, {ITEM_COLUMNS_I} FROM slice_members m JOIN items i ON i.id = m.item_id"
+            " WHERE m.slice_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
+            (slice_id, after_seq, limit),
+        ).fetchall()
+    return [(r[0], _item(r[1:])) for r in rows]
+
+
+def scene_members_page(
+    store: Store, slice_id: str, after_seq: int, limit: int
+) -> list[tuple[int, str]]:
+    """`(member seq, scene id)` of scene members after `after_seq`, in slice order."""
+    with store.read() as conn:
+        rows = conn.execute(
+            "SELECT seq, scene_id FROM slice_members WHERE slice_id = ? AND seq > ?"
+            " AND scene_id IS NOT NULL ORDER BY seq LIMIT ?",
+            (slice_id, after_seq, limit),
+        ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def all_member_items(store: Store, slice_id: str) -> list[ItemRow]:
+    """Every item of the slice: item members, then the items of scene members (frame order)."""
+    with store.read() as conn:
+        rows = conn.execute(
+            f"SELECT {ITEM_COLUMNS_I} FROM slice_members m JOIN items i ON i.id = m.item_id"
+            " WHERE m.slice_id = ? ORDER BY m.seq",
+            (slice_id,),
+        ).fetchall()
+        scene_rows = conn.execute(
+            f"SELECT {ITEM_COLUMNS_I} FROM slice_members m"
+            " JOIN scene_frames f ON f.scene_id = m.scene_id JOIN items i ON i.id = f.item_id"
+            " WHERE m.slice_id = ? ORDER BY m.seq, f.frame_index, f.rowid",
+            (slice_id,),
+        ).fetchall()
+    return [_item(r) for r in rows] + [_item(r) for r in scene_rows]
+
+
+def pending_job_count(store: Store, slice_id: str) -> int:
+    """Running jobs that work on this slice (their params carry `slice_id`)."""
+    with store.read() as conn:
+        (count,) = conn.execute(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'Running'"
+            " AND json_extract(params, '$.slice_id') = ?",
+            (slice_id,),
+        ).fetchone()
+    return int(count)
+
+
+def item_ids_by_refs(store: Store, dataset_id: str, refs: Sequence[str]) -> dict[str, str]:
+    """`{reference_id: item id}` for the refs that name items of the dataset."""
+    found: dict[str, str] = {}
+    with store.read() as conn:
+        for start in range(0, len(refs), 500):
+            chunk = list(refs[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for ref, item_id in conn.execute(
+                f"SELECT reference_id, id FROM items WHERE dataset_id = ? AND reference_id IN"
+                f" ({marks})",
+                (dataset_id, *chunk),
+            ):
+                found[ref] = item_id
+    return found
+
+
+def existing_item_ids(store: Store, dataset_id: str, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    with store.read() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM items WHERE dataset_id = ? AND id IN ({marks})",
+                    (dataset_id, *chunk),
+                )
+            )
+    return found
+
+
+def existing_scene_ids(store: Store, dataset_id: str, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    with store.read() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT id FROM scenes WHERE dataset_id = ? AND id IN ({marks})",
+                    (dataset_id, *chunk),
+                )
+            )
+    return found
