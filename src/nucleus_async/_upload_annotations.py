@@ -286,7 +286,8 @@ class AnnotationUploader:
     def _multipart_factory(self, chunk: list[Annotation], update: bool) -> MultipartFactory:
         async def build() -> Sequence[FilePart]:
             # Rebuilt on every attempt, so a retried upload re-reads the masks.
-            request = dumps({"segmentations": [unit.to_payload() for unit in chunk], "update": update})
+            segmentations = [unit.to_payload() for unit in chunk]
+            request = dumps({"segmentations": segmentations, "update": update})
             parts: list[FilePart] = [("serialized_request", (None, request, "application/json"))]
             for unit in chunk:
                 assert isinstance(unit, SegmentationAnnotation)

@@ -158,7 +158,9 @@ def parse_unit(
     if segmentation:
         kind: str | None = "segmentation"
     else:
-        kind = _TYPE_TO_KIND.get(payload.get("type")) if isinstance(payload.get("type"), str) else None
+        kind = (
+            _TYPE_TO_KIND.get(payload.get("type")) if isinstance(payload.get("type"), str) else None
+        )
     if kind is None:
         return f"Unknown annotation type {payload.get('type')!r}"
     if prediction and kind == "multicategory":
@@ -318,7 +320,8 @@ def _item_ids(conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]) ->
         marks = ",".join("?" * len(chunk))
         found.update(
             conn.execute(
-                f"SELECT reference_id, id FROM items WHERE dataset_id = ? AND reference_id IN ({marks})",
+                "SELECT reference_id, id FROM items"
+                f" WHERE dataset_id = ? AND reference_id IN ({marks})",
                 (dataset_id, *chunk),
             ).fetchall()
         )
@@ -341,7 +344,8 @@ def _scene_ids(conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]) -
         marks = ",".join("?" * len(chunk))
         found.update(
             conn.execute(
-                f"SELECT reference_id, id FROM scenes WHERE dataset_id = ? AND reference_id IN ({marks})",
+                "SELECT reference_id, id FROM scenes"
+                f" WHERE dataset_id = ? AND reference_id IN ({marks})",
                 (dataset_id, *chunk),
             ).fetchall()
         )
@@ -520,9 +524,7 @@ def units_of_items(
     return grouped
 
 
-def units_of_dataset(
-    store: Store, dataset_id: str, run_id: str | None = None
-) -> list[StoredUnit]:
+def units_of_dataset(store: Store, dataset_id: str, run_id: str | None = None) -> list[StoredUnit]:
     """Every item-level unit of a dataset (ground truth or one run), in insertion order."""
     with store.read() as conn:
         rows = conn.execute(
@@ -616,8 +618,7 @@ def list_tracks(store: Store, dataset_id: str) -> list[dict[str, Any]]:
             (dataset_id,),
         ).fetchall()
     return [
-        {"reference_id": r[0], "dataset_id": dataset_id, "metadata": json.loads(r[1])}
-        for r in rows
+        {"reference_id": r[0], "dataset_id": dataset_id, "metadata": json.loads(r[1])} for r in rows
     ]
 
 

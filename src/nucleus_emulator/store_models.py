@@ -61,9 +61,7 @@ class RunRow:
 
 
 _MODEL_COLUMNS = "id, owner, name, ref_id, metadata, bundle_name, tags, trained_slice_ids"
-_RUN_COLUMNS = (
-    "id, owner, model_id, dataset_id, name, reference_id, metadata, status, created_at"
-)
+_RUN_COLUMNS = "id, owner, model_id, dataset_id, name, reference_id, metadata, status, created_at"
 
 
 def _model(row: sqlite3.Row | tuple[Any, ...]) -> ModelRow:

@@ -119,7 +119,8 @@ class _Runtime:
     """The process-wide loop thread and the count of leases that keep it running."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: a garbage-collection finalizer may run while this thread holds it.
+        self._lock = threading.RLock()
         self._loop: _LoopThread | None = None
         self._leases = 0
         self.shutting_down = False
@@ -166,7 +167,7 @@ class _Runtime:
     def after_fork_in_child(self) -> None:
         # The loop thread does not exist in the child. Leases held by objects copied into the
         # child stay counted (they are released there); the next call starts a fresh loop.
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._loop = None
 
     def shutdown(self) -> None:
@@ -272,17 +273,47 @@ def _close_async_iterator(iterator: object) -> None:
     if aclose is None:
         return
     if threading.get_ident() == _runtime.loop_thread_ident:
-        loop = _runtime.loop
-        if loop is not None:  # garbage collected on the loop itself: close it there, later
-            loop.create_task(_await(aclose()))
+        _spawn_on_loop(aclose)  # let go of on the loop itself: it cannot wait for itself
         return
     if _runtime.shutting_down:
         return
     call(aclose)
 
 
-async def _await(awaitable: Awaitable[object]) -> None:
-    await awaitable
+_background: set[asyncio.Future[None]] = set()
+
+
+def _spawn_on_loop(
+    fn: Callable[[], Awaitable[object]], then: Callable[[], object] | None = None
+) -> None:
+    """Run ``fn()`` on the loop without waiting for it, then ``then()`` (on the loop thread).
+
+    For finalizers: they may run in any thread, at any allocation, even while this module
+    holds its lock, so they must not block.
+    """
+    loop = _runtime.loop
+
+    async def run() -> None:
+        try:
+            await fn()
+        except Exception:  # nowhere to report it: its owner is gone
+            pass
+        finally:
+            if then is not None:
+                then()
+
+    def start() -> None:
+        task = asyncio.ensure_future(run())
+        _background.add(task)  # the loop keeps only a weak reference to its tasks
+        task.add_done_callback(_background.discard)
+
+    try:
+        if loop is None:
+            raise RuntimeError("no loop")
+        loop.call_soon_threadsafe(start)
+    except RuntimeError:  # no loop any more (after fork, at exit): nothing left to close
+        if then is not None:
+            then()
 
 
 T_co = TypeVar("T_co", covariant=True)
@@ -470,19 +501,10 @@ def init_twin(
 
 def _close_abandoned(core: Any, lease: Lease) -> None:
     """A client was garbage collected without ``close()``: close its core, release its lease."""
-    if threading.get_ident() == _runtime.loop_thread_ident:
-        loop = _runtime.loop
-        if loop is not None:
-            task = loop.create_task(_await(core.aclose()))
-            task.add_done_callback(lambda _: lease.release())
-        return
-    try:
-        if not _runtime.shutting_down:
-            call(core.aclose)
-    except Exception:  # nowhere to report it: the owner is gone
-        pass
-    finally:
+    if _runtime.shutting_down:
         lease.release()
+    else:
+        _spawn_on_loop(core.aclose, lease.release)
 
 
 def release(twin: SyncResource) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -12,88 +11,37 @@ from .._pagination import AsyncPager
 from .._upload_annotations import AnnotationUploader
 from ..types import (
     Annotation,
-    BoxAnnotation,
     BoxPrediction,
-    CategoryAnnotation,
     CategoryPrediction,
-    CuboidAnnotation,
     CuboidPrediction,
-    DatasetItem,
-    KeypointsAnnotation,
     KeypointsPrediction,
-    LineAnnotation,
     LinePrediction,
-    MultiCategoryAnnotation,
-    PolygonAnnotation,
     PolygonPrediction,
     Prediction,
-    SegmentationAnnotation,
     SegmentationPrediction,
     annotation_from_json,
     prediction_from_json,
 )
 from ._dataset_base import DatasetBase, segment
+from ._exports import convert_export_row, convert_export_rows
+from ._routes import raw_segment
+from .slice import model_id_of
 
 if TYPE_CHECKING:
     from .model import Model
 
-__all__ = ["AnnotationMethods", "export_row", "predictions_by_type"]
+__all__ = ["AnnotationMethods", "predictions_by_type"]
 
-#: The list-valued type keys of an export row (``segmentation`` is a single object).
-_EXPORT_LIST_TYPES = ("polygon", "line", "keypoints", "box", "cuboid", "category", "multicategory")
-
-_ANNOTATION_CLASSES: dict[str, type[Annotation]] = {
-    "box": BoxAnnotation,
-    "line": LineAnnotation,
-    "polygon": PolygonAnnotation,
-    "keypoints": KeypointsAnnotation,
-    "cuboid": CuboidAnnotation,
-    "category": CategoryAnnotation,
-    "multicategory": MultiCategoryAnnotation,
-    "segmentation": SegmentationAnnotation,
-}
-
-# Multicategory objects have no prediction class: export rows always give annotations for them.
-_PREDICTION_CLASSES: dict[str, type[Annotation]] = {
+# Predictions-by-type answers name the type by key; multicategory has no prediction class.
+_PREDICTION_CLASSES: dict[str, type[Prediction]] = {
     "box": BoxPrediction,
     "line": LinePrediction,
     "polygon": PolygonPrediction,
     "keypoints": KeypointsPrediction,
     "cuboid": CuboidPrediction,
     "category": CategoryPrediction,
-    "multicategory": MultiCategoryAnnotation,
     "segmentation": SegmentationPrediction,
 }
-
-
-def export_row(row: Mapping[str, Any], *, predictions: bool = False) -> dict[str, Any]:
-    """Convert one ``exportForTraining*`` row into ``{"item": DatasetItem, <key>: {type: ...}}``.
-
-    ``<key>`` is ``annotations`` (or ``predictions`` for prediction exports). Each type maps to
-    a list of objects, except ``segmentation``, which maps to one object; types without objects
-    are absent but read as ``[]`` (the mapping is a ``defaultdict(list)``, as in the official
-    client). Objects in rows carry no reference id: the item's is copied into each.
-    """
-    if "item" not in row:
-        raise ValueError(f"Expected 'item' in the export row: {row!r:.300}")
-    item_json = row["item"]
-    reference_id = item_json.get("reference_id", item_json.get("ref_id"))
-    classes = _PREDICTION_CLASSES if predictions else _ANNOTATION_CLASSES
-    grouped: defaultdict[str, Any] = defaultdict(list)
-    mask = row.get("segmentation")
-    if mask is not None:
-        grouped["segmentation"] = classes["segmentation"].from_json(
-            {**mask, "reference_id": reference_id}
-        )
-    for kind in _EXPORT_LIST_TYPES:
-        entries = row.get(kind) or []
-        if entries:
-            cls = classes[kind]
-            grouped[kind] = [cls.from_json({**e, "reference_id": reference_id}) for e in entries]
-    return {
-        "item": DatasetItem.from_json(item_json),
-        "predictions" if predictions else "annotations": grouped,
-    }
 
 
 def predictions_by_type(response: Any) -> dict[str, list[Prediction]]:
@@ -114,9 +62,7 @@ def predictions_by_type(response: Any) -> dict[str, list[Prediction]]:
                 entries = [entries]
             cls = _PREDICTION_CLASSES.get(kind)
             grouped[kind] = [
-                cls.from_json(e) if cls is not None and issubclass(cls, Prediction)  # type: ignore[misc]
-                else prediction_from_json(e)
-                for e in entries
+                cls.from_json(e) if cls is not None else prediction_from_json(e) for e in entries
             ]
         return grouped
     for entry in response.get("predictions") or []:
@@ -128,10 +74,6 @@ def predictions_by_type(response: Any) -> dict[str, list[Prediction]]:
         )
         grouped.setdefault(kind, []).append(prediction)
     return grouped
-
-
-def _model_id(model: Model | str) -> str:
-    return model if isinstance(model, str) else model.id
 
 
 class AnnotationMethods(DatasetBase):
@@ -297,7 +239,7 @@ class AnnotationMethods(DatasetBase):
             DuplicateIDError: two predictions share (annotation_id, reference_id).
             ValidationError, FileNotFoundError, UploadError: as for :meth:`annotate`.
         """
-        route = self._route(f"model/{segment(_model_id(model))}/uploadPredictions")
+        route = self._route(f"model/{segment(model_id_of(model))}/uploadPredictions")
         uploader = self._annotation_uploader(route, predictions=True, progress=progress)
         if asynchronous:
             response = await uploader.upload_async(
@@ -328,7 +270,9 @@ class AnnotationMethods(DatasetBase):
         """
         response = await self._transport.request(
             "GET",
-            self._route(f"groundTruth/loc/{segment(reference_id)}/{segment(annotation_id)}"),
+            self._route(
+                f"groundTruth/loc/{raw_segment(reference_id)}/{raw_segment(annotation_id)}"
+            ),
         )
         return annotation_from_json(response)
 
@@ -341,7 +285,7 @@ class AnnotationMethods(DatasetBase):
             For large datasets prefer :meth:`items_and_annotation_generator`.
         """
         response = await self._transport.request("GET", self._route("exportForTraining"))
-        return [export_row(row) for row in response.get("exportedRows") or []]
+        return convert_export_rows(response.get("exportedRows") or [])
 
     def items_and_annotation_generator(
         self,
@@ -369,7 +313,7 @@ class AnnotationMethods(DatasetBase):
             self._route("exportForTrainingPage"),
             result_key="data",
             page_size=page_size,
-            convert=export_row,
+            convert=convert_export_row,
             extra={
                 "query": query,
                 "chip": use_mirrored_images,
@@ -396,8 +340,8 @@ class AnnotationMethods(DatasetBase):
         response = await self._transport.request(
             "GET",
             self._route(
-                f"model/{segment(_model_id(model))}/loc/"
-                f"{segment(reference_id)}/{segment(annotation_id)}"
+                f"model/{segment(model_id_of(model))}/loc/"
+                f"{raw_segment(reference_id)}/{raw_segment(annotation_id)}"
             ),
         )
         return prediction_from_json(response)
@@ -415,7 +359,7 @@ class AnnotationMethods(DatasetBase):
             model; ``{}`` when the item has none.
         """
         response = await self._transport.request(
-            "GET", self._route(f"model/{segment(_model_id(model))}/iloc/{int(index)}")
+            "GET", self._route(f"model/{segment(model_id_of(model))}/iloc/{int(index)}")
         )
         return predictions_by_type(response)
 
@@ -435,7 +379,9 @@ class AnnotationMethods(DatasetBase):
         """
         response = await self._transport.request(
             "GET",
-            self._route(f"model/{segment(_model_id(model))}/referenceId/{segment(reference_id)}"),
+            self._route(
+                f"model/{segment(model_id_of(model))}/referenceId/{raw_segment(reference_id)}"
+            ),
         )
         return predictions_by_type(response)
 
@@ -450,7 +396,7 @@ class AnnotationMethods(DatasetBase):
             this dataset (``{}`` when there are none).
         """
         response = await self._transport.request(
-            "GET", self._route(f"model/{segment(_model_id(model))}/export")
+            "GET", self._route(f"model/{segment(model_id_of(model))}/export")
         )
         # The route answers with the by-type dict itself; the reads above wrap it.
         return predictions_by_type({"annotations": response})
@@ -486,7 +432,7 @@ class AnnotationMethods(DatasetBase):
         """
         result: dict[str, Any] = await self._transport.request(
             "POST",
-            self._route(f"model/{segment(_model_id(model))}/calculateEvaluationMetrics"),
+            self._route(f"model/{segment(model_id_of(model))}/calculateEvaluationMetrics"),
             dict(options) if options else {},
         )
         return result
@@ -588,7 +534,7 @@ class AnnotationMethods(DatasetBase):
             deleted"}``
         """
         result: dict[str, Any] = await self._transport.request(
-            "DELETE", self._route(f"taxonomy/{segment(taxonomy_name)}"), {}
+            "DELETE", self._route(f"taxonomy/{raw_segment(taxonomy_name)}"), {}
         )
         return result
 

@@ -13,6 +13,7 @@ from .._signed_upload import upload_ndjson
 from .._upload import ItemUploader, check_duplicate_reference_ids
 from ..types import DatasetInfo, DatasetItem, LidarScene, UploadResponse, VideoScene
 from ._dataset_base import DatasetBase, item_with_annotations, segment
+from ._dataset_scenes import append_scenes, take_scenes
 
 __all__ = ["ItemMethods"]
 
@@ -48,7 +49,15 @@ class ItemMethods(DatasetBase):
         Raises ``ValidationError`` before any request for duplicate reference ids or invalid
         items, ``NotFoundError`` for a missing local file, and ``UploadError`` (holding the
         partial response and the reference ids of each failed batch) when batches did not land.
+
+        Scenes (``LidarScene`` or ``VideoScene``, one kind per call) go to a scene dataset and
+        are always uploaded asynchronously: an ``AsyncJob`` is returned whatever
+        ``asynchronous`` says. Items and scenes cannot be mixed; a dataset refuses the kind it
+        was not created for.
         """
+        scenes, items = await take_scenes(self, items)
+        if scenes:
+            return await append_scenes(self, scenes, update)
         if asynchronous:
             return await self._append_async(items, update)
         uploader = ItemUploader(

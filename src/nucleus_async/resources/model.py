@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from .._errors import ValidationError
+from .._jobs import AsyncJob
+from ._dataset_base import segment
 
 if TYPE_CHECKING:
     from .._client import NucleusClient
@@ -11,7 +16,24 @@ __all__ = ["Model"]
 
 
 class Model:
-    """A model that can be used to upload predictions to a dataset."""
+    """A model that can be used to upload predictions to a dataset.
+
+    By uploading model predictions to Nucleus, you can compare your predictions to ground truth
+    annotations and discover problems with your Models or Dataset. Within Nucleus, you first
+    create a Model (once; it can be reused on many datasets), then upload its predictions to a
+    dataset, then trigger the calculation of metrics to view model debugging insights.
+
+    ::
+
+        model = await client.create_model(
+            name="My Model", reference_id="My-CNN", metadata={"timestamp": "121012401"}
+        )
+        response = await dataset.upload_predictions(model, [prediction_1, prediction_2])
+        await dataset.calculate_evaluation_metrics(model)
+
+    Models cannot be instantiated directly and instead must be created via API endpoint, using
+    :meth:`NucleusClient.create_model`.
+    """
 
     def __init__(
         self,
@@ -29,6 +51,8 @@ class Model:
         self.metadata = metadata
         self.bundle_name = bundle_name
         self.tags = list(tags or [])
+        #: Slices (``slc_…``) the model was trained on, as the service reports them.
+        self.trained_slice_ids: list[str] = []
         self._client = client
 
     def __repr__(self) -> str:
@@ -41,3 +65,136 @@ class Model:
 
     def __hash__(self) -> int:
         return hash(self.id)
+
+    @property
+    def model_id(self) -> str:
+        """The model's id (``prj_…``)."""
+        return self.id
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any], client: NucleusClient) -> Model:
+        """Instantiates model object from schematized JSON dict payload.
+
+        Reads ``id``, ``name``, ``ref_id`` and ``metadata`` (an empty one becomes ``None``),
+        and the optional ``tags`` and ``trained_slice_ids``.
+        """
+        try:
+            model = cls(
+                model_id=payload["id"],
+                name=payload["name"],
+                reference_id=payload["ref_id"],
+                metadata=payload["metadata"] or None,
+                client=client,
+                tags=payload.get("tags"),
+            )
+        except KeyError as exc:
+            raise ValueError(f"Model JSON lacks {exc.args[0]!r}: {payload!r:.300}") from None
+        model.trained_slice_ids = list(payload.get("trained_slice_ids") or [])
+        return model
+
+    @property
+    def _transport(self) -> Any:
+        return self._client._transport
+
+    async def add_tags(self, tags: list[str]) -> dict[str, Any]:
+        """Tag the model with custom tag names.
+
+        ::
+
+            model = (await client.list_models())[0]
+            await model.add_tags(["tag_A", "tag_B"])
+
+        Parameters:
+            tags: list of tag names
+
+        Returns:
+            The service's answer; the model's local ``tags`` are extended (without duplicates).
+        """
+        names = _tag_list(tags)
+        response: dict[str, Any] = await self._transport.request(
+            "POST", f"model/{segment(self.id)}/tag", {"tags": names}
+        )
+        for tag in names:
+            if tag not in self.tags:
+                self.tags.append(tag)
+        return response
+
+    async def remove_tags(self, tags: list[str]) -> dict[str, Any]:
+        """Remove tag(s) from the model.
+
+        ::
+
+            model = (await client.list_models())[0]
+            await model.remove_tags(["tag_x"])
+
+        Parameters:
+            tags: list of tag names to remove
+
+        Returns:
+            The service's answer; the tags are removed from the model's local ``tags``.
+            Removing a tag the model does not have raises ``BadRequestError`` (400).
+        """
+        names = _tag_list(tags)
+        response: dict[str, Any] = await self._transport.request(
+            "DELETE", f"model/{segment(self.id)}/tag", {"tags": names}
+        )
+        self.tags = [tag for tag in self.tags if tag not in names]
+        return response
+
+    async def evaluate(self, scenario_test_names: list[str]) -> AsyncJob:
+        """Evaluates this on the specified Unit Tests.
+
+        ::
+
+            model = (await client.list_models())[0]
+            job = await model.evaluate(["sample_scenario_test"])
+
+        Parameters:
+            scenario_test_names: list of unit tests to evaluate
+
+        Returns:
+            AsyncJob object of evaluation job
+        """
+        names = _tag_list(scenario_test_names, field="scenario_test_names")
+        response = await self._transport.request(
+            "POST", f"validate/{segment(self.id)}/evaluate", {"test_names": names}
+        )
+        return AsyncJob.from_json(response, self._client)
+
+    async def run(
+        self, dataset_id: str, slice_id: str | None, *, model_run_name: str | None = None
+    ) -> Any:
+        """Runs inference on the bundle associated with the model on the dataset.
+
+        ::
+
+            model = (await client.list_models())[0]
+            job_id = await model.run("ds_123456", None)
+
+        Parameters:
+            dataset_id: The ID of the dataset to run inference on.
+            slice_id: The ID of the slice of the dataset to run inference on (``None``: the
+              whole dataset).
+            model_run_name: Keyword-only; a name for the model run (``None``: the service's
+              default).
+
+        Returns:
+            The service's answer: the ID of the :class:`AsyncJob` used to track job progress.
+        """
+        return await self._transport.request(
+            "POST",
+            f"model/run/{segment(self.id)}/",
+            {"dataset_id": dataset_id, "slice_id": slice_id, "model_run_name": model_run_name},
+        )
+
+
+def _tag_list(tags: Any, field: str = "tags") -> list[str]:
+    if isinstance(tags, (str, bytes)):
+        raise ValidationError(f"must be a list of strings, got the string {tags!r}", field=field)
+    names = list(tags)
+    for index, name in enumerate(names):
+        if not isinstance(name, str):
+            raise ValidationError(
+                f"must be a string, got {type(name).__name__}", field=f"{field}[{index}]"
+            )
+    return names

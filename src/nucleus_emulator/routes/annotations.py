@@ -37,9 +37,7 @@ def update_flag(value: Any) -> bool:
     return value
 
 
-def parse_units(
-    payloads: Sequence[Any], *, segmentation: bool, prediction: bool
-) -> list[Unit]:
+def parse_units(payloads: Sequence[Any], *, segmentation: bool, prediction: bool) -> list[Unit]:
     units: list[Unit] = []
     for payload in payloads:
         parsed = sa.parse_unit(payload, segmentation=segmentation, prediction=prediction)
@@ -60,7 +58,9 @@ def json_units(body: dict[str, Any], *, prediction: bool) -> list[Unit]:
     return units
 
 
-def multipart_units(req: ApiRequest, dataset_id: str, *, prediction: bool) -> tuple[list[Unit], bool]:
+def multipart_units(
+    req: ApiRequest, dataset_id: str, *, prediction: bool
+) -> tuple[list[Unit], bool]:
     """Pair the i-th `mask` part with the i-th segmentation of `serialized_request`."""
     assert req.form is not None
     parts = [v for k, v in req.form.multi_items() if k == "serialized_request"]
@@ -343,4 +343,3 @@ def delete_taxonomy(req: ApiRequest) -> dict[str, Any]:
     if not sa.delete_taxonomy(req.store, ds.id, name):
         raise ApiError(404, f"Taxonomy {name} not found in dataset {ds.id}")
     return {"dataset_id": ds.id, "taxonomy_name": name, "status": "Taxonomy successfully deleted"}
-

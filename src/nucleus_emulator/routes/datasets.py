@@ -6,6 +6,7 @@ from typing import Any
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
 from nucleus_emulator.store import DatasetRow
+from nucleus_emulator.store_models import run_ids_of_dataset
 
 routes = RouteGroup()
 
@@ -16,7 +17,7 @@ def dataset_info(req: ApiRequest, ds: DatasetRow) -> dict[str, Any]:
         "dataset_id": ds.id,
         "name": ds.name,
         "length": req.store.count_items(ds.id),
-        "model_run_ids": [],
+        "model_run_ids": run_ids_of_dataset(req.store, ds.id),
         "slice_ids": [],
         "annotation_metadata_schema": ds.annotation_metadata_schema,
         "item_metadata_schema": ds.item_metadata_schema,

@@ -1,0 +1,575 @@
+"""Slice routes: create/build, list, read, append, delete, paging, exports, labeling hand-off."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
+from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
+from nucleus_emulator.routes import items as item_routes
+from nucleus_emulator.routes.scenes import scene_summary
+from nucleus_emulator.store import DatasetRow, ItemRow, Store
+from nucleus_emulator.store_annotations import export_row, units_of_items
+from nucleus_emulator.store_embeddings import (
+    autotag_scores,
+    cosine,
+    embeddings_of,
+    get_autotag,
+    primary_image_kind,
+)
+from nucleus_emulator.store_models import get_model, run_for
+from nucleus_emulator.store_scenes import scene_by_id, scenes_by_refs
+from nucleus_emulator.store_slices import (
+    DATASET_ITEM,
+    OBJECT,
+    SCENE,
+    SLICE_TYPES,
+    SliceRow,
+    add_members,
+    all_member_items,
+    create_slice,
+    delete_slice,
+    existing_item_ids,
+    existing_scene_ids,
+    get_slice,
+    item_ids_by_refs,
+    item_members_page,
+    list_slices,
+    pending_job_count,
+    scene_members_page,
+    set_tags,
+)
+
+routes = RouteGroup()
+
+BUILD_SLICE_JOB = "sliceQuery"
+SEND_TO_LABELING_JOB = "sendToLabeling"
+#: The service refuses more reference ids than this in one create/append request.
+MAX_REFS_PER_REQUEST = 10000
+SAMPLE_METHODS = ("Random", "Uniqueness")
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def owned_slice(req: ApiRequest, slice_id: str | None = None) -> SliceRow:
+    """The slice `{slc}` if this key owns its dataset, else 404."""
+    slc = slice_id if slice_id is not None else req.params["slc"]
+    row = get_slice(req.store, slc)
+    ds = req.store.get_dataset(row.dataset_id) if row is not None else None
+    if row is None or ds is None or ds.owner != req.key:
+        raise ApiError(404, f"Slice {slc} not found")
+    return row
+
+
+def slice_summary(store: Store, row: SliceRow) -> dict[str, Any]:
+    """Slice summary of `slice/` and `dataset/{ds}/slices` (reference 3.12)."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "dataset_id": row.dataset_id,
+        "type": row.type,
+        "created_at": row.created_at,
+        "pending_job_count": pending_job_count(store, row.id),
+        "description": row.description,
+        "tags": row.tags,
+    }
+
+
+def slice_info(store: Store, row: SliceRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "dataset_id": row.dataset_id,
+        "created_at": row.created_at,
+        "pending_job_count": pending_job_count(store, row.id),
+        "type": row.type,
+        "description": row.description,
+        "slice_id": row.id,
+        "tags": row.tags,
+    }
+
+
+def _string_list(value: Any, field: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ApiError(400, f"{field} must be a list of strings")
+    if len(value) > MAX_REFS_PER_REQUEST:
+        raise ApiError(
+            400, f"{field} has {len(value)} entries; at most {MAX_REFS_PER_REQUEST} per request"
+        )
+    return list(value)
+
+
+def _missing_error(kind: str, missing: Sequence[str], ds_id: str) -> ApiError:
+    shown = ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")
+    return ApiError(400, f"{len(missing)} {kind} not found in dataset {ds_id}: {shown}")
+
+
+def resolve_refs(
+    store: Store, ds: DatasetRow, refs: list[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """`({ref: item id}, {ref: scene id})`; scene refs count only in scene datasets.
+
+    A reference id naming nothing in the dataset is a 400 listing the unknown ids.
+    """
+    scenes = scenes_by_refs(store, ds.id, refs) if ds.is_scene else {}
+    rest = [r for r in refs if r not in scenes]
+    items = item_ids_by_refs(store, ds.id, rest)
+    missing = list(dict.fromkeys(r for r in rest if r not in items))
+    if missing:
+        raise _missing_error("reference ids", missing, ds.id)
+    return items, scenes
+
+
+def _slice_type(item_ids: Sequence[str], scene_ids: Sequence[str]) -> str:
+    if item_ids and scene_ids:
+        raise ApiError(400, "A slice holds dataset items or scenes, not both")
+    return SCENE if scene_ids else DATASET_ITEM
+
+
+# -- create / build ----------------------------------------------------------------------
+
+
+@routes.post("dataset/{ds}/create_slice")
+def create(req: ApiRequest) -> dict[str, Any]:
+    ds = req.owned_dataset()
+    body = req.json_object()
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise ApiError(400, "Slice name must be a non-empty string")
+    if body.get("object_ids"):
+        raise ApiError(
+            400,
+            "Object slices (annotation or prediction ids) are not supported by the emulator",
+        )
+    item_ids: list[str] = []
+    scene_ids: list[str] = []
+    if body.get("reference_ids"):
+        items, scenes = resolve_refs(
+            req.store, ds, _string_list(body["reference_ids"], "reference_ids")
+        )
+        item_ids, scene_ids = list(items.values()), list(scenes.values())
+    if body.get("dataset_item_ids"):
+        ids = _string_list(body["dataset_item_ids"], "dataset_item_ids")
+        found = existing_item_ids(req.store, ds.id, ids)
+        if missing := [i for i in ids if i not in found]:
+            raise _missing_error("dataset item ids", missing, ds.id)
+        item_ids += ids
+    if body.get("scene_ids"):
+        ids = _string_list(body["scene_ids"], "scene_ids")
+        found = existing_scene_ids(req.store, ds.id, ids)
+        if missing := [i for i in ids if i not in found]:
+            raise _missing_error("scene ids", missing, ds.id)
+        scene_ids += ids
+    if not item_ids and not scene_ids and not body.get("allow_empty"):
+        raise ApiError(400, "reference_ids must be a non-empty list (or pass allow_empty)")
+    row = create_slice(
+        req.store,
+        ds.id,
+        name,
+        _slice_type(item_ids, scene_ids),
+        item_ids=item_ids,
+        scene_ids=scene_ids,
+    )
+    return {"slice_id": row.id}
+
+
+@routes.post("dataset/{ds}/build_slice")
+def build(req: ApiRequest) -> dict[str, Any]:
+    ds = req.owned_dataset()
+    body = req.json_object()
+    name = body.get("name")
+    if not isinstance(name, str) or not name:
+        raise ApiError(400, "Slice name must be a non-empty string")
+    size = body.get("sampleSize")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ApiError(400, "sampleSize must be a positive integer")
+    method = body.get("sampleMethod")
+    if method not in SAMPLE_METHODS:
+        raise ApiError(400, f"sampleMethod must be one of {', '.join(SAMPLE_METHODS)}")
+    filters = body.get("filters") or {}
+    if not isinstance(filters, dict):
+        raise ApiError(400, "filters must be an object")
+    params: dict[str, Any] = {"sample_size": size, "method": method, "seed": f"{ds.id}/{name}"}
+    source = filters.get("sliceId")
+    if source is not None:
+        if not isinstance(source, str):
+            raise ApiError(400, "filters.sliceId must be a string")
+        if owned_slice(req, source).dataset_id != ds.id:
+            raise ApiError(400, f"Slice {source} belongs to another dataset")
+        params["source_slice_id"] = source
+    autotag = filters.get("autotag")
+    if autotag is not None:
+        params["autotag"] = _autotag_filter(req, ds, autotag)
+    row = create_slice(req.store, ds.id, name, DATASET_ITEM)
+    params["slice_id"] = row.id
+    job = req.state.jobs.start(req.key, BUILD_SLICE_JOB, dataset_id=ds.id, params=params)
+    return {**job_object(job), "sliceId": row.id}
+
+
+def _autotag_filter(req: ApiRequest, ds: DatasetRow, autotag: Any) -> dict[str, Any]:
+    if not isinstance(autotag, dict) or not isinstance(autotag.get("autotagId"), str):
+        raise ApiError(400, "filters.autotag needs an autotagId")
+    bounds = autotag.get("range")
+    if (
+        not isinstance(bounds, list)
+        or len(bounds) != 2
+        or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        or min(bounds) < -1
+        or max(bounds) > 1
+    ):
+        raise ApiError(400, "filters.autotag.range must be two numbers within [-1, 1]")
+    found = get_autotag(req.store, autotag["autotagId"])
+    if found is None or found.dataset_id != ds.id:
+        raise ApiError(404, f"Autotag {autotag['autotagId']} not found in dataset {ds.id}")
+    return {"id": found.id, "range": [min(bounds), max(bounds)]}
+
+
+@job_body(BUILD_SLICE_JOB)
+def run_build_slice(ctx: JobContext) -> dict[str, Any]:
+    params = ctx.params
+    ds_id = ctx.job.dataset_id or ""
+    if get_slice(ctx.store, params["slice_id"]) is None:
+        raise JobFailed(f"Slice {params['slice_id']} was deleted before it was built")
+    if params.get("source_slice_id"):
+        pool = all_member_items(ctx.store, params["source_slice_id"])
+    else:
+        pool = ctx.store.all_items(ds_id)
+    if params.get("autotag"):
+        lo, hi = params["autotag"]["range"]
+        scored = {i for i, _, s in autotag_scores(ctx.store, params["autotag"]["id"]) if lo <= s <= hi}
+        pool = [item for item in pool if item.id in scored]
+    ctx.set_total(1)
+    size = min(params["sample_size"], len(pool))
+    used_embeddings = 0
+    if params["method"] == "Random":
+        chosen = random.Random(params["seed"]).sample(pool, size)
+    else:
+        chosen, used_embeddings = uniqueness_sample(ctx.store, ds_id, pool, size)
+    add_members(ctx.store, params["slice_id"], item_ids=[i.id for i in chosen])
+    ctx.advance()
+    return {
+        "slice_build": {
+            "sliceId": params["slice_id"],
+            "method": params["method"],
+            "sampleSize": params["sample_size"],
+            "poolSize": len(pool),
+            "selected": len(chosen),
+            "selectedByEmbedding": used_embeddings,
+        }
+    }
+
+
+def uniqueness_sample(
+    store: Store, ds_id: str, pool: list[ItemRow], size: int
+) -> tuple[list[ItemRow], int]:
+    """Farthest-point sampling over stored embeddings, then distinct metadata for the rest.
+
+    Items with a vector in the primary image index are sampled first: the one farthest from the
+    centroid, then repeatedly the one whose nearest chosen neighbour is farthest (cosine
+    distance). Remaining picks (items without vectors) go round-robin over groups of equal
+    metadata, so duplicates come last. Deterministic for a given dataset state.
+    """
+    vectors = embeddings_of(store, ds_id, primary_image_kind(store, ds_id), [i.id for i in pool])
+    with_vec = [item for item in pool if item.id in vectors]
+    chosen: list[ItemRow] = []
+    if with_vec and size:
+        vecs = [vectors[item.id][1] for item in with_vec]
+        dim = len(vecs[0])
+        centroid = [sum(v[k] for v in vecs) / len(vecs) for k in range(dim)]
+        nearest = [1.0 - cosine(v, centroid) for v in vecs]
+        taken = [False] * len(vecs)
+        for _ in range(min(size, len(vecs))):
+            best = max((d, -i) for i, d in enumerate(nearest) if not taken[i])
+            index = -best[1]
+            taken[index] = True
+            chosen.append(with_vec[index])
+            for i, v in enumerate(vecs):
+                if not taken[i]:
+                    nearest[i] = min(nearest[i], 1.0 - cosine(v, vecs[index]))
+    used = len(chosen)
+    if len(chosen) < size:
+        picked = {item.id for item in chosen}
+        groups: dict[str, list[ItemRow]] = {}
+        for item in pool:
+            if item.id not in picked:
+                key = json.dumps(item.metadata, sort_keys=True, default=str)
+                groups.setdefault(key, []).append(item)
+        queues = list(groups.values())
+        depth = 0
+        while len(chosen) < size:
+            for queue in queues:
+                if depth < len(queue) and len(chosen) < size:
+                    chosen.append(queue[depth])
+            depth += 1
+    return chosen, used
+
+
+# -- lists and reads ---------------------------------------------------------------------
+
+
+def _normalise_type(value: str) -> str:
+    text = value.strip()
+    if text.startswith("SliceType."):
+        text = text[len("SliceType.") :].lower()
+    if text not in SLICE_TYPES:
+        raise ApiError(400, f"Slice type {value} is not valid. Must be one of: {list(SLICE_TYPES)}")
+    return text
+
+
+@routes.get("dataset/{ds}/slices")
+def dataset_slices(req: ApiRequest) -> list[dict[str, Any]]:
+    ds = req.owned_dataset()
+    name = req.query_value("name")
+    kind = req.query_value("type")
+    wanted = _normalise_type(kind) if kind else None
+    return [
+        slice_summary(req.store, row)
+        for row in list_slices(req.store, dataset_id=ds.id)
+        if (name is None or row.name == name) and (wanted is None or row.type == wanted)
+    ]
+
+
+@routes.get("slice/")
+def all_slices(req: ApiRequest) -> list[dict[str, Any]]:
+    return [slice_summary(req.store, row) for row in list_slices(req.store, owner=req.key)]
+
+
+def _member_json(store: Store, row: SliceRow, after: int, limit: int) -> list[tuple[int, Any]]:
+    if row.type == SCENE:
+        out: list[tuple[int, Any]] = []
+        for seq, scene_id in scene_members_page(store, row.id, after, limit):
+            scene = scene_by_id(store, scene_id)
+            if scene is not None:
+                out.append((seq, scene_summary(scene)))
+        return out
+    return [(seq, item.to_json()) for seq, item in item_members_page(store, row.id, after, limit)]
+
+
+@routes.get("slice/{slc}")
+def read_slice(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    members = _member_json(req.store, row, 0, 1 << 62)
+    return {**slice_info(req.store, row), "items": [m for _, m in members]}
+
+
+@routes.get("slice/{slc}/info")
+def info(req: ApiRequest) -> dict[str, Any]:
+    return slice_info(req.store, owned_slice(req))
+
+
+@routes.post("slice/{slc}/itemsPage")
+def items_page(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    body = req.json_object()
+    size = item_routes.page_size(body)
+    token = body.get("pageToken")
+    if token is not None and not isinstance(token, str):
+        raise ApiError(400, "pageToken must be a string or null")
+    after = item_routes.decode_page_token(token, row.id) if token else 0
+    members = _member_json(req.store, row, after, size + 1)
+    page = members[:size]
+    next_token = (
+        item_routes.encode_page_token(row.id, page[-1][0]) if len(members) > size else None
+    )
+    return {"items": [m for _, m in page], "nextPageToken": next_token}
+
+
+@routes.post("slice/{slc}/append")
+def append(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    body = req.json_object()
+    dataset_id = body.get("dataset_id")
+    if dataset_id is not None and dataset_id != row.dataset_id:
+        raise ApiError(400, f"Slice {row.id} belongs to dataset {row.dataset_id}, not {dataset_id}")
+    ds = req.owned_dataset(row.dataset_id)
+    refs = body.get("reference_ids") or []
+    refs = _string_list(refs, "reference_ids")
+    items, scenes = resolve_refs(req.store, ds, refs)
+    if (row.type == SCENE and items) or (row.type != SCENE and scenes):
+        raise ApiError(400, f"Slice {row.id} holds {row.type} members only")
+    added = set(
+        add_members(
+            req.store, row.id, item_ids=list(items.values()), scene_ids=list(scenes.values())
+        )
+    )
+    new_refs = list(dict.fromkeys(r for r in refs if (items.get(r) or scenes.get(r)) in added))
+    return {"slice_id": row.id, "new_items": new_refs}
+
+
+@routes.delete("slice/{slc}")
+def remove(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    delete_slice(req.store, row.id)
+    return {}
+
+
+@routes.post("slice/{slc}/tag")
+def tag(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    tags = _string_list(req.json_object().get("slice_tags"), "slice_tags")
+    merged = list(dict.fromkeys([*row.tags, *tags]))
+    set_tags(req.store, row.id, merged)
+    return {"slice_id": row.id, "tags": merged}
+
+
+# -- exports -----------------------------------------------------------------------------
+
+
+#: `_export_rows` scope: ground truth, or the predictions of a run (None: the model has none).
+GROUND_TRUTH_ROWS = "ground_truth"
+
+
+def _export_rows(store: Store, items: Sequence[ItemRow], scope: str | None) -> list[Any]:
+    """Export rows (every list key present) of ground truth or of one model run."""
+    if scope is None or not items:
+        return [export_row(item.to_json(), []) for item in items]
+    run_id = None if scope == GROUND_TRUTH_ROWS else scope
+    units = units_of_items(store, [i.id for i in items], run_id)
+    return [export_row(item.to_json(), units.get(item.id, [])) for item in items]
+
+
+def _paged_export(req: ApiRequest, row: SliceRow, scope: str | None) -> dict[str, Any]:
+    body = req.json_object()
+    size = item_routes.page_size(body, 10000)
+    token = body.get("pageToken")
+    if token is not None and not isinstance(token, str):
+        raise ApiError(400, "pageToken must be a string or null")
+    scope = f"{row.id}/export"
+    start = item_routes.decode_page_token(token, scope) if token else 0
+    items = all_member_items(req.store, row.id)
+    page = items[start : start + size]
+    has_more = start + size < len(items)
+    return {
+        "data": _export_rows(req.store, page, scope),
+        "nextPageToken": item_routes.encode_page_token(scope, start + size) if has_more else None,
+    }
+
+
+@routes.get("slice/{slc}/exportForTraining")
+def export_for_training(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    items = all_member_items(req.store, row.id)
+    return {"exportedRows": _export_rows(req.store, items, GROUND_TRUTH_ROWS)}
+
+
+@routes.post("slice/{slc}/exportForTrainingPage")
+def export_for_training_page(req: ApiRequest) -> dict[str, Any]:
+    return _paged_export(req, owned_slice(req), GROUND_TRUTH_ROWS)
+
+
+def _model_run_id(req: ApiRequest, row: SliceRow) -> str | None:
+    """The run holding the model's predictions on the slice's dataset (404 for foreign models)."""
+    model_id = req.params["model"]
+    model = get_model(req.store, model_id)
+    if model is None or model.owner != req.key:
+        raise ApiError(404, f"Model {model_id} not found")
+    run = run_for(req.store, row.dataset_id, model.id)
+    return None if run is None else run.id
+
+
+@routes.get("slice/{slc}/{model}/exportForTraining")
+def export_predictions(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    run_id = _model_run_id(req, row)
+    items = all_member_items(req.store, row.id)
+    return {"exportedRows": _export_rows(req.store, items, run_id)}
+
+
+@routes.post("slice/{slc}/{model}/exportForTrainingPage")
+def export_predictions_page(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    return _paged_export(req, row, _model_run_id(req, row))
+
+
+@routes.get("slice/{slc}/exportScaleTaskInfo")
+def export_scale_task_info(req: ApiRequest) -> dict[str, Any]:
+    owned_slice(req)
+    # No Scale labeling tasks exist locally, so no item has task info to export.
+    return {"exportedScaleTaskInfoRows": []}
+
+
+@routes.get("slice/{slc}/exportRawItems")
+def export_raw_items(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    out = []
+    for item in all_member_items(req.store, row.id):
+        location = item.image_url or item.pointcloud_url
+        out.append(
+            {
+                "id": item.id,
+                "ref_id": item.reference_id,
+                "metadata": item.metadata,
+                "original_url": location,
+                # No signed Scale-hosted copy exists locally: the original location is the URL.
+                "scale_url": location,
+            }
+        )
+    return {"raw_dataset_items": out}
+
+
+@routes.get("slice/{slc}/embeddings")
+def embeddings(req: ApiRequest) -> list[dict[str, Any]]:
+    row = owned_slice(req)
+    ids = [i.id for i in all_member_items(req.store, row.id)]
+    kind = primary_image_kind(req.store, row.dataset_id)
+    vectors = embeddings_of(req.store, row.dataset_id, kind, ids)
+    return [{"reference_id": ref, "embedding_vector": vec} for ref, vec in vectors.values()]
+
+
+@routes.get("slice/{slc}/class_labels")
+def class_labels(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    items = all_member_items(req.store, row.id)
+    units = units_of_items(req.store, [i.id for i in items]) if items else {}
+    return {"data": labels_of([u.payload for us in units.values() for u in us])}
+
+
+def labels_of(payloads: Sequence[dict[str, Any]]) -> list[str]:
+    """Distinct labels (and multicategory `labels`) of annotation payloads, sorted."""
+    found: set[str] = set()
+    for payload in payloads:
+        label = payload.get("label")
+        if isinstance(label, str):
+            found.add(label)
+        for value in payload.get("labels") or []:
+            if isinstance(value, str):
+                found.add(value)
+    return sorted(found)
+
+
+@routes.post("slice/{slc}/{project}/send_to_labeling")
+def send_to_labeling(req: ApiRequest) -> dict[str, Any]:
+    row = owned_slice(req)
+    job = req.state.jobs.start(
+        req.key,
+        SEND_TO_LABELING_JOB,
+        dataset_id=row.dataset_id,
+        params={"slice_id": row.id, "project_id": req.params["project"]},
+    )
+    return job_object(job)
+
+
+@job_body(SEND_TO_LABELING_JOB)
+def run_send_to_labeling(ctx: JobContext) -> dict[str, Any]:
+    slice_id = ctx.params["slice_id"]
+    items = all_member_items(ctx.store, slice_id) if get_slice(ctx.store, slice_id) else []
+    ctx.set_total(1)
+    ctx.advance()
+    return {
+        "send_to_labeling": {
+            "sliceId": slice_id,
+            "projectId": ctx.params["project_id"],
+            "itemsRequested": len(items),
+            "tasksCreated": 0,
+            "note": (
+                "Recorded only: the Nucleus emulator has no Scale labeling projects, so no"
+                " tasks were created and no annotations will arrive from labeling."
+            ),
+        }
+    }
+
+
+__all__ = ["OBJECT", "labels_of", "owned_slice", "routes", "slice_summary"]
