@@ -371,7 +371,11 @@ def _exported_classes(package: Any) -> list[type]:
 
 
 def _referenced_classes(core: Core, cls: type) -> Iterator[type]:
-    for _, value in _core_functions(cls):
+    """Classes named in the signatures of the public members of ``cls``."""
+    for name, value in _core_functions(cls):
+        # Not ``__init__``: constructors take internal plumbing (transports) that is no resource.
+        if name.startswith("_") and name not in RENAMES:
+            continue
         func = _unwrap_function(value)
         if not inspect.isfunction(func) or not core.owns(func):
             continue
@@ -422,7 +426,11 @@ class Imports:
             self.bindings[binding.local] = Binding(old.local, old.module, old.attr, False)
 
     def lines(self) -> list[str]:
-        runtime = sorted(b.statement() for b in self.bindings.values() if not b.type_only)
+        runtime = sorted(
+            b.statement() + ("  # noqa: F401" if b.local.startswith("_register_") else "")
+            for b in self.bindings.values()
+            if not b.type_only
+        )
         typing_only = sorted(b.statement() for b in self.bindings.values() if b.type_only)
         out = ["from __future__ import annotations", "", *runtime]
         if typing_only:
@@ -975,7 +983,7 @@ class ClassEmitter(Emitter):
 # -- emitting the package --------------------------------------------------------------------
 
 
-def _module_path(dotted: str, sync_package: str, is_package: bool) -> str:
+def _module_path(dotted: str, is_package: bool) -> str:
     parts = dotted.split(".")[1:]
     if is_package:
         return "/".join([*parts, "__init__.py"])
@@ -1008,7 +1016,7 @@ def generate(core: Core) -> dict[str, str]:
                 body += ["", *emit_function(core, twinned, imports)]
             names.append(twinned.__name__)
         if is_package:
-            names = reexports(core, module, imports, body, names)
+            names = reexports(core, module, imports, names)
         if module == core.package:
             core_doc = inspect.getdoc(importlib.import_module(module)) or ""
             doc = "\n".join(
@@ -1021,7 +1029,7 @@ def generate(core: Core) -> dict[str, str]:
             doc = f"Blocking twins of ``{module}``."
         lines = [HEADER, doc_literal(doc, ""), "", *imports.lines(), *body]
         lines += ["", "__all__ = [" + ", ".join(repr(n) for n in names) + "]", ""]
-        files[_module_path(sync_module, core.sync_package, is_package)] = "\n".join(lines)
+        files[_module_path(sync_module, is_package)] = "\n".join(lines)
     return files
 
 
@@ -1035,9 +1043,7 @@ def emit_function(core: Core, func: Any, imports: Imports) -> list[str]:
     return emitter.lines
 
 
-def reexports(
-    core: Core, module: str, imports: Imports, body: list[str], defined: list[str]
-) -> list[str]:
+def reexports(core: Core, module: str, imports: Imports, defined: list[str]) -> list[str]:
     """A package's ``__all__``, with resources replaced by their twins."""
     package = importlib.import_module(module)
     names = list(getattr(package, "__all__", defined))
@@ -1053,8 +1059,9 @@ def reexports(
             imports.add(Binding(name, module, name, False), obj)
     if module == core.package:
         listed = {core.twin_module(c) for c in core.twins if c in core.public.values()}
-        for extra in sorted({core.twin_module(c) for c in core.twins} - listed):
-            imports.add(Binding(extra.split(".")[0], extra, None, False))
+        # Twins of classes the core does not export must still register themselves.
+        for i, extra in enumerate(sorted({core.twin_module(c) for c in core.twins} - listed)):
+            imports.add(Binding(f"_register_{i}", extra, None, False))
     return names
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import anyio.to_thread
 
+from ._client_models import ModelCreationError
 from ._errors import NucleusError
 from .resources.dataset import Dataset
 from .resources.slice import Slice
@@ -18,14 +19,10 @@ if TYPE_CHECKING:
     from ._transport import Transport
     from .resources.model import Model
 
-__all__ = ["LAUNCH_BUNDLE_SUFFIX", "ModelCreationError", "SliceClientMethods"]
+__all__ = ["LAUNCH_BUNDLE_SUFFIX", "SliceClientMethods"]
 
 #: Bundles created for Nucleus models are named ``{model name}{LAUNCH_BUNDLE_SUFFIX}``.
 LAUNCH_BUNDLE_SUFFIX = "-nucleus-autogen"
-
-
-class ModelCreationError(NucleusError):
-    """A model could not be created (e.g. its name or Launch bundle name is taken)."""
 
 
 class SliceClientMethods:

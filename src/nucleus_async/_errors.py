@@ -222,7 +222,9 @@ class UploadError(NucleusError):
 
     ``failed_batches`` lists, for each batch that did not land, the reference ids it held
     and the error that stopped it; ``partial`` holds the aggregated response of the batches
-    that did land, so nothing is lost silently.
+    that did land; ``unsent_reference_ids`` the items never sent because the upload stopped
+    at the first failed batch (for a streamed input, only those already read from it), so
+    nothing is lost silently.
     """
 
     def __init__(
@@ -231,10 +233,12 @@ class UploadError(NucleusError):
         *,
         failed_batches: Sequence[tuple[Sequence[str], BaseException]],
         partial: Any = None,
+        unsent_reference_ids: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.failed_batches = list(failed_batches)
         self.partial = partial
+        self.unsent_reference_ids = list(unsent_reference_ids)
 
 
 class JobError(NucleusError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterable, Mapping
 from enum import Enum
@@ -42,6 +43,11 @@ class JobStatus(str, Enum):
 
 
 _IN_PROGRESS = frozenset({JobStatus.QUEUED.value, JobStatus.RUNNING.value})
+
+
+def _is_transient(status_code: int) -> bool:
+    # Worth polling again: rate limiting, request timeouts and server-side failures.
+    return status_code in (408, 429) or status_code >= 500
 
 
 def is_error_status(status: str) -> bool:
@@ -143,13 +149,18 @@ class AsyncJob:
         last: dict[str, Any] | None = None
         while True:
             try:
-                last = await self.status()
+                # A poll (with the transport's retries and backoff) may take longer than the
+                # caller's whole budget: it is cut at the deadline.
+                with anyio.move_on_after(
+                    math.inf if deadline is None else deadline - time.monotonic()
+                ):
+                    last = await self.status()
             except (NucleusConnectionError, NucleusAPIError) as exc:
-                if isinstance(exc, NucleusAPIError) and exc.status_code < 500:
+                if isinstance(exc, NucleusAPIError) and not _is_transient(exc.status_code):
                     raise
                 logger.info("job %s: status poll failed (%s); polling on", self.job_id, exc)
             else:
-                if self.job_last_known_status not in _IN_PROGRESS:
+                if last is not None and self.job_last_known_status not in _IN_PROGRESS:
                     break
             if deadline is not None:
                 remaining = deadline - time.monotonic()

@@ -108,10 +108,26 @@ class ItemUploader:
             total = len(checked)
             items = checked
         response = UploadResponse(json={"dataset_id": self._dataset_id})
+        # What was read from the input but not yet handed to a worker: on the first failure
+        # the producer stops, and these (and, for a list, the items never read) are reported
+        # as unsent instead of vanishing.
+        pending: dict[int, list[DatasetItem]] = {}
+        done: set[str] | None = set() if total is not None else None
+
+        async def tracked() -> AsyncIterator[ItemBatch]:
+            async for batch in self._batches(
+                items, batch_size, local_files_per_upload_request, privacy_mode, total
+            ):
+                pending[id(batch[1])] = batch[1]
+                yield batch
+
         with progress_for(self._progress).task("Uploading items", total=total) as task:
 
             async def send(batch: ItemBatch) -> None:
                 is_local, chunk = batch
+                pending.pop(id(chunk), None)
+                if done is not None:
+                    done.update(item.reference_id for item in chunk)
                 if is_local:
                     answer = await self._transport.request(
                         "POST", self._route, multipart=self._multipart_factory(chunk, update)
@@ -125,15 +141,12 @@ class ItemUploader:
                 response.update_response(answer)
                 task.advance(len(chunk))
 
-            _, failures = await fan_out(
-                self._batches(
-                    items, batch_size, local_files_per_upload_request, privacy_mode, total
-                ),
-                send,
-                concurrency=self._concurrency,
-            )
+            _, failures = await fan_out(tracked(), send, concurrency=self._concurrency)
         if failures:
-            raise _upload_error(failures, response)
+            unsent = [item.reference_id for chunk in pending.values() for item in chunk]
+            if done is not None and isinstance(items, Sequence):
+                unsent = [item.reference_id for item in items if item.reference_id not in done]
+            raise _upload_error(failures, response, unsent)
         return response
 
     async def _batches(
@@ -219,15 +232,25 @@ async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
         )
 
 
-def _upload_error(failures: list[BatchFailure[ItemBatch]], partial: UploadResponse) -> UploadError:
+def _upload_error(
+    failures: list[BatchFailure[ItemBatch]], partial: UploadResponse, unsent: list[str]
+) -> UploadError:
     failed = [
         ([item.reference_id for item in batch[1]], f.error) for f in failures for batch in [f.batch]
     ]
     refs = sum(len(refs) for refs, _ in failed)
     first = failures[0].error
+    not_sent = (
+        f" {len(unsent)} more item(s) were not sent after the first failure "
+        "(see .unsent_reference_ids)."
+        if unsent
+        else ""
+    )
     return UploadError(
         f"{len(failures)} batch(es) holding {refs} item(s) did not land "
-        f"(first error: {first}); see .failed_batches. The batches that landed are in .partial.",
+        f"(first error: {first}); see .failed_batches. The batches that landed are in "
+        f".partial.{not_sent}",
         failed_batches=failed,
         partial=partial,
+        unsent_reference_ids=unsent,
     )

@@ -15,12 +15,21 @@ from typing import Any, TypeAlias
 from urllib.parse import parse_qs, quote, unquote
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 from starlette.datastructures import FormData, Headers
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive, Scope, Send
 
 from nucleus_emulator.blobs import BlobStore
+from nucleus_emulator.faults import (
+    STATUS_KINDS,
+    ConnectionDropped,
+    ConnectionRegistry,
+    FaultInjector,
+    ReadTimedOut,
+    in_process_read_timeout,
+)
 from nucleus_emulator.jobs import JobRunner
 from nucleus_emulator.store import DatasetRow, Store
 
@@ -60,6 +69,9 @@ class EmulatorState:
     jobs: JobRunner
     latency: float = 0.0
     accepted_keys: frozenset[str] | None = None
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    #: Open connections of the served emulator (so a fault can cut one); see faults.py.
+    connections: ConnectionRegistry = field(default_factory=ConnectionRegistry)
 
 
 class Stats:
@@ -289,7 +301,19 @@ class EmulatorApp:
         self.stats.enter()
         started = time.perf_counter()
         try:
-            status, body, extra = await self._dispatch(scope, receive, method, raw_path)
+            fault = await self._before_fault(raw_path)
+            if fault in STATUS_KINDS:
+                status, body, extra = _fault_reply(fault, self.state.faults.retry_after)
+            else:
+                if fault == "drop_before":
+                    await self._drop_connection(scope)
+                    return
+                if fault == "slow":
+                    await self._slow_answer()
+                status, body, extra = await self._dispatch(scope, receive, method, raw_path)
+                if fault == "drop_after":  # committed, but the client never hears of it
+                    await self._drop_connection(scope)
+                    return
         finally:
             self.stats.leave()
         payload = json_bytes(body)
@@ -307,6 +331,37 @@ class EmulatorApp:
             status,
             1000 * (time.perf_counter() - started),
         )
+
+    async def _before_fault(self, raw_path: str) -> str | None:
+        """Draw this request's fault (None for control routes) and apply injected latency."""
+        faults = self.state.faults
+        if not faults.active or not faults.applies_to(raw_path):
+            return None
+        fault, delay = faults.draw()
+        if delay > 0:
+            await anyio.sleep(delay)
+        if fault is not None:
+            logger.debug("injecting fault %s into %s", fault, raw_path)
+        return fault
+
+    async def _slow_answer(self) -> None:
+        seconds = self.state.faults.slow_seconds
+        read_timeout = in_process_read_timeout.get()
+        if read_timeout is not None and read_timeout < seconds:
+            # In-process there is no socket to time out: the client would give up here.
+            await anyio.sleep(read_timeout)
+            raise ReadTimedOut(f"no answer within the client's read timeout ({read_timeout} s)")
+        await anyio.sleep(seconds)
+
+    async def _drop_connection(self, scope: Scope) -> None:
+        """Cut the request's connection without an answer (served: abort the socket)."""
+        if in_process_read_timeout.get() is not None:  # in-process: the transport maps this
+            raise ConnectionDropped("connection dropped by an injected fault")
+        if not self.state.connections.abort(scope.get("client")):
+            return  # the client already went away (e.g. timed out): nothing left to cut
+        # Let the server notice the lost connection, so it sends nothing on it.
+        for _ in range(2):
+            await anyio.lowlevel.checkpoint()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -369,6 +424,11 @@ class EmulatorApp:
             result = await _call(route.handler, api_request)
         except ApiError as exc:
             return exc.status, {"error": exc.message}, {}
+        except ClientDisconnect:
+            # The client gave up (e.g. timed out) before sending its whole body: nobody
+            # reads this answer, and nothing was committed.
+            logger.debug("client disconnected during %s %s", method, raw_path)
+            return 499, {"error": "Client closed the request"}, {}
         except Exception:
             logger.exception("Unhandled error in %s %s", method, raw_path)
             return 500, {"error": "Internal emulator error"}, {}
@@ -387,6 +447,17 @@ class EmulatorApp:
             )
         except Exception as exc:  # python-multipart raises several types for bad input
             raise ApiError(400, f"Malformed multipart body: {exc}") from None
+
+
+def _fault_reply(kind: str, retry_after: int) -> tuple[int, Json, dict[str, str]]:
+    status = int(kind)
+    if status == 429:
+        return (
+            429,
+            {"error": "Too many requests (injected fault)"},
+            {"retry-after": str(retry_after)},
+        )
+    return status, {"error": f"Injected fault: HTTP {status}"}, {}
 
 
 async def _call(handler: Handler, request: ApiRequest) -> Any:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from nucleus_emulator.emulator import Emulator
+from nucleus_emulator.faults import FAULT_KINDS, parse_kinds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,10 +39,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help="accept only this API key (repeatable; default: any key)",
     )
+    serve.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        help="probability (0..1) that an API request meets an injected fault (default 0)",
+    )
+    serve.add_argument(
+        "--fault-kinds",
+        default=None,
+        metavar="KINDS",
+        help=f"comma-separated fault kinds (default: all of {','.join(FAULT_KINDS)})",
+    )
+    serve.add_argument(
+        "--fault-seed", type=int, default=0, help="seed of the fault stream (default 0)"
+    )
     return parser
 
 
 def serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.fault_rate <= 1:
+        raise SystemExit("--fault-rate must be between 0 and 1")
+    try:
+        parse_kinds(args.fault_kinds)
+    except ValueError as exc:
+        raise SystemExit(f"--fault-kinds: {exc}") from None
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -50,7 +72,14 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     with (
-        Emulator(args.data_dir, latency=args.latency, accepted_keys=args.accepted_keys) as emu,
+        Emulator(
+            args.data_dir,
+            latency=args.latency,
+            accepted_keys=args.accepted_keys,
+            fault_rate=args.fault_rate,
+            fault_kinds=args.fault_kinds,
+            fault_seed=args.fault_seed,
+        ) as emu,
         emu.serve(args.host, args.port) as endpoint,
     ):
         address = endpoint.split("://", 1)[1].split("/", 1)[0]

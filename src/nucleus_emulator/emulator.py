@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import shutil
 import socket
 import tempfile
@@ -12,10 +14,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats
 from nucleus_emulator.blobs import BlobStore
+from nucleus_emulator.faults import (
+    ConnectionDropped,
+    ConnectionRegistry,
+    FaultInjector,
+    ReadTimedOut,
+    in_process_read_timeout,
+)
 from nucleus_emulator.jobs import JobRunner
 from nucleus_emulator.routes import ROUTE_GROUPS
 from nucleus_emulator.store import Store
@@ -36,6 +45,9 @@ class Emulator:
 
     `data_dir=None` uses a temporary folder removed by `close()`. `latency` adds seconds to
     every request; `accepted_keys` restricts the API keys (any key is accepted by default).
+    `fault_rate`, `fault_kinds` and `fault_seed` inject seeded faults into API requests (see
+    `nucleus_emulator.faults`); `emu.faults` (settable) or `configure_faults()` change them
+    later, as does `POST /_emulator/faults`.
 
     Example::
 
@@ -52,6 +64,9 @@ class Emulator:
         *,
         latency: float = 0.0,
         accepted_keys: Iterable[str] | None = None,
+        fault_rate: float = 0.0,
+        fault_kinds: Iterable[str] | str | None = None,
+        fault_seed: int = 0,
     ) -> None:
         if latency < 0:
             raise ValueError("latency must be >= 0")
@@ -69,6 +84,7 @@ class Emulator:
             jobs=jobs,
             latency=latency,
             accepted_keys=None if accepted_keys is None else frozenset(accepted_keys),
+            faults=FaultInjector(fault_rate, fault_kinds, fault_seed),
         )
         self.app = EmulatorApp(self.state, ROUTE_GROUPS)
         self._closed = False
@@ -95,27 +111,55 @@ class Emulator:
         self.state.latency = seconds
 
     @property
+    def faults(self) -> FaultInjector:
+        """The fault injector (`emu.faults.snapshot()` has the counters); settable."""
+        return self.state.faults
+
+    @faults.setter
+    def faults(self, injector: FaultInjector) -> None:
+        if not isinstance(injector, FaultInjector):
+            raise TypeError("faults must be a FaultInjector")
+        self.state.faults = injector
+
+    def configure_faults(
+        self,
+        rate: float | None = None,
+        kinds: Iterable[str] | str | None = None,
+        seed: int | None = None,
+        **options: Any,
+    ) -> FaultInjector:
+        """Change the fault settings (see `FaultInjector.configure`); returns the injector."""
+        self.state.faults.configure(rate=rate, kinds=kinds, seed=seed, **options)
+        return self.state.faults
+
+    @property
     def jobs(self) -> JobRunner:
         """The background job runner (`pause()`, `resume()`, `wait_idle()` for tests)."""
         return self.state.jobs
 
     def asgi_transport(self) -> httpx.ASGITransport:
-        """An `httpx.ASGITransport` bound to this emulator's app (no port, no lifespan)."""
-        import httpx
+        """An `httpx.ASGITransport` bound to this emulator's app (no port, no lifespan).
 
-        return httpx.ASGITransport(app=self.app)
+        Injected connection faults surface as the httpx errors a socket would give:
+        `RemoteProtocolError` for a dropped connection, `ReadTimeout` for a slow answer.
+        """
+        return _in_process_transport(self.app)
 
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve over TCP with uvicorn on a background thread; yields the endpoint URL."""
         import uvicorn
 
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP;
+        # without it every keep-alive answer waits ~40 ms for a delayed ACK (Nagle).
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         bound_port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app,
+            http=_tracking_protocol(self.state.connections),
             lifespan="off",
             log_level="warning",
             access_log=False,
@@ -165,3 +209,49 @@ class Emulator:
 
     def __repr__(self) -> str:
         return f"Emulator(data_dir={str(self.data_dir)!r}, latency={self.state.latency})"
+
+
+def _in_process_transport(app: EmulatorApp) -> httpx.ASGITransport:
+    import httpx
+
+    class InProcessTransport(httpx.ASGITransport):
+        """Maps the app's injected connection faults to the errors of a real socket."""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            timeouts = request.extensions.get("timeout") or {}
+            read = timeouts.get("read")
+            token = in_process_read_timeout.set(math.inf if read is None else float(read))
+            try:
+                return await super().handle_async_request(request)
+            except ConnectionDropped:
+                raise httpx.RemoteProtocolError(
+                    "Server disconnected without sending a response.", request=request
+                ) from None
+            except ReadTimedOut as exc:
+                raise httpx.ReadTimeout(str(exc), request=request) from None
+            finally:
+                in_process_read_timeout.reset(token)
+
+    return InProcessTransport(app=app)
+
+
+def _tracking_protocol(registry: ConnectionRegistry) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, registering each connection's transport by peer address."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    base: Any = AutoHTTPProtocol
+
+    class TrackingProtocol(base):  # type: ignore[misc]
+        _peer: Any = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(transport)
+            self._peer = transport.get_extra_info("peername")
+            registry.add(self._peer, transport)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            registry.remove(self._peer, self.transport)
+            super().connection_lost(exc)
+
+    protocol: type[asyncio.Protocol] = TrackingProtocol
+    return protocol

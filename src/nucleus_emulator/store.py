@@ -106,7 +106,7 @@ SCHEMA: list[str] = [
     # Ground truth (`scope` = '') and predictions (`scope` = run id) of items or scenes.
     """CREATE TABLE IF NOT EXISTS annotations (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
+        id TEXT NOT NULL,
         dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
         scope TEXT NOT NULL,
         run_id TEXT REFERENCES model_runs(id) ON DELETE CASCADE,
@@ -125,7 +125,6 @@ SCHEMA: list[str] = [
     )""",
     "CREATE UNIQUE INDEX IF NOT EXISTS annotations_identity"
     " ON annotations(scope, target, identity)",
-    "CREATE INDEX IF NOT EXISTS annotations_by_target ON annotations(scope, target, seq)",
     "CREATE INDEX IF NOT EXISTS annotations_by_dataset ON annotations(dataset_id, scope, seq)",
     "CREATE INDEX IF NOT EXISTS annotations_by_item ON annotations(item_id)",
     "CREATE INDEX IF NOT EXISTS annotations_by_run ON annotations(run_id)",

@@ -10,12 +10,13 @@ Payloads are stored verbatim (compact JSON) and read back exactly as sent.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nucleus_emulator.store import Store, new_id, now_iso
+from nucleus_emulator.store import Store, now_iso
 
 #: Order in which the client converts annotation types (also our read order).
 ANNOTATION_KINDS = (
@@ -59,8 +60,19 @@ def register_scene_resolver(resolver: SceneResolver) -> SceneResolver:
     return resolver
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    """Compact JSON (one shared encoder: `json.dumps` with options builds one per call)."""
+    return _ENCODER.encode(value)
+
+
+def bulk_ids(prefix: str, count: int) -> list[str]:
+    """`count` fresh ids shaped like `new_id(prefix)`: 20 characters of the id alphabet (hex
+    digits are a subset of it), 80 random bits, minted in one `os.urandom` call."""
+    text = os.urandom(10 * count).hex()
+    return [f"{prefix}_{text[20 * i : 20 * i + 20]}" for i in range(count)]
 
 
 def error_text(payload: Any, message: str) -> str:
@@ -158,9 +170,8 @@ def parse_unit(
     if segmentation:
         kind: str | None = "segmentation"
     else:
-        kind = (
-            _TYPE_TO_KIND.get(payload.get("type")) if isinstance(payload.get("type"), str) else None
-        )
+        raw_type = payload.get("type")
+        kind = _TYPE_TO_KIND.get(raw_type) if isinstance(raw_type, str) else None
     if kind is None:
         return f"Unknown annotation type {payload.get('type')!r}"
     if prediction and kind == "multicategory":
@@ -208,10 +219,10 @@ def parse_unit(
 def identity_of(kind: str, annotation_id: str | None, taxonomy: str | None) -> str | None:
     """The uniqueness key within (scope, target); None never collides (a fresh unit)."""
     if kind in GEOMETRIC_KINDS:
-        return None if annotation_id is None else dumps(["geometry", annotation_id])
-    if kind in CATEGORY_KINDS:
-        return dumps([kind, taxonomy])
-    return dumps(["segmentation"])
+        return None if annotation_id is None else "geometry\x1f" + annotation_id
+    if kind in CATEGORY_KINDS:  # the default (null) taxonomy differs from a named one
+        return kind + "\x1f" + ("" if taxonomy is None else "=" + taxonomy)
+    return "segmentation"
 
 
 # -- taxonomies -----------------------------------------------------------------------------
@@ -352,19 +363,19 @@ def _scene_ids(conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]) -
     return found
 
 
-def _existing_identities(
-    conn: sqlite3.Connection, scope: str, targets: Sequence[str]
-) -> set[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for chunk in _chunks(list(dict.fromkeys(targets))):
-        marks = ",".join("?" * len(chunk))
-        rows = conn.execute(
-            "SELECT target, identity FROM annotations"
-            f" WHERE scope = ? AND target IN ({marks}) AND identity IS NOT NULL",
-            (scope, *chunk),
-        )
-        found.update((r[0], r[1]) for r in rows)
-    return found
+_INSERT = (
+    "INSERT INTO annotations (id, dataset_id, scope, run_id, item_id, scene_id, target, kind,"
+    " identity, annotation_id, label, taxonomy_name, track_reference_id, task_id, blob, payload)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (scope, target, identity) DO "
+)
+_INSERT_NEW = _INSERT + "NOTHING"
+_UPSERT = _INSERT + (
+    "UPDATE SET kind = excluded.kind, annotation_id = excluded.annotation_id,"
+    " label = excluded.label, taxonomy_name = excluded.taxonomy_name,"
+    " track_reference_id = excluded.track_reference_id, task_id = excluded.task_id,"
+    " blob = excluded.blob, payload = excluded.payload"
+)
 
 
 def upload(
@@ -382,100 +393,88 @@ def upload(
     """
     result = UploadResult()
     scope = run_id or GROUND_TRUTH
-    valid: list[AnnotationInput] = []
-    for unit in units:
+    valid: list[tuple[int, AnnotationInput]] = []
+    errors: list[tuple[int, str]] = []  # reported in input order
+    for position, unit in enumerate(units):
         if isinstance(unit, AnnotationInput):
-            valid.append(unit)
+            valid.append((position, unit))
         else:
             payload, reason = unit
-            result.errors.append(error_text(payload, reason))
+            errors.append((position, error_text(payload, reason)))
             result.count(None, 2)
     with store.transaction() as conn:
-        items = _item_ids(conn, dataset_id, [u.reference_id for u in valid])
+        items = _item_ids(conn, dataset_id, [u.reference_id for _, u in valid])
         scene_refs = [
             u.reference_id
-            for u in valid
+            for _, u in valid
             if u.reference_id not in items and u.kind == "category" and run_id is None
         ]
         scenes = _scene_ids(conn, dataset_id, scene_refs)
         known_taxonomies = taxonomies(conn, dataset_id)
         placed: list[tuple[AnnotationInput, str | None, str | None]] = []
-        for unit in valid:
+        for position, unit in valid:
             item_id = items.get(unit.reference_id)
             scene_id = None if item_id is not None else scenes.get(unit.reference_id)
             if item_id is None and scene_id is None:
-                result.errors.append(
-                    error_text(unit.payload, f"Item with id {unit.reference_id} doesn't exist.")
+                errors.append(
+                    (
+                        position,
+                        error_text(
+                            unit.payload, f"Item with id {unit.reference_id} doesn't exist."
+                        ),
+                    )
                 )
                 result.count(unit.kind, 2)
                 continue
             problem = _taxonomy_error(unit, known_taxonomies)
             if problem:
-                result.errors.append(error_text(unit.payload, problem))
+                errors.append((position, error_text(unit.payload, problem)))
                 result.count(unit.kind, 2)
                 continue
             placed.append((unit, item_id, scene_id))
-        existing = _existing_identities(
-            conn, scope, [item_id or scene_id or "" for _, item_id, scene_id in placed]
-        )
-        inserts: list[list[Any]] = []
-        pending: dict[tuple[str, str], int] = {}
-        updates: list[tuple[Any, ...]] = []
+        # The unique index decides: a conflicting identity is skipped or updated in place
+        # (keeping id and position), and `rowcount` says how many rows were stored.
+        statement = _UPSERT if update else _INSERT_NEW
+        ids = bulk_ids("pred" if run_id else "ann", len(placed))
+        groups: dict[str, list[tuple[Any, ...]]] = {"segmentation": [], "other": []}
         tracks: dict[str, None] = {}
-        for unit, item_id, scene_id in placed:
-            target = item_id or scene_id or ""
-            key = (target, unit.identity) if unit.identity is not None else None
-            row = [
-                new_id("pred" if run_id else "ann"),
-                dataset_id,
-                scope,
-                run_id,
-                item_id,
-                scene_id,
-                target,
-                unit.kind,
-                unit.identity,
-                unit.annotation_id,
-                unit.label,
-                unit.taxonomy_name,
-                unit.track_reference_id,
-                unit.task_id,
-                unit.blob,
-                dumps(unit.payload),
-            ]
-            if key is not None and (key in existing or key in pending):
-                if not update:
-                    result.ignored += 1
-                    result.count(unit.kind, 1)
-                    continue
-                if key in pending:
-                    inserts[pending[key]][7:] = row[7:]
-                else:
-                    updates.append((*row[7:], scope, target, unit.identity))
-            else:
-                if key is not None:
-                    pending[key] = len(inserts)
-                inserts.append(row)
-            result.processed += 1
-            result.count(unit.kind, 0)
+        for new, (unit, item_id, scene_id) in zip(ids, placed, strict=True):
+            groups["segmentation" if unit.kind == "segmentation" else "other"].append(
+                (
+                    new,
+                    dataset_id,
+                    scope,
+                    run_id,
+                    item_id,
+                    scene_id,
+                    item_id or scene_id,
+                    unit.kind,
+                    unit.identity,
+                    unit.annotation_id,
+                    unit.label,
+                    unit.taxonomy_name,
+                    unit.track_reference_id,
+                    unit.task_id,
+                    unit.blob,
+                    dumps(unit.payload),
+                )
+            )
             if unit.track_reference_id is not None:
                 tracks[unit.track_reference_id] = None
-        conn.executemany(
-            "INSERT INTO annotations (id, dataset_id, scope, run_id, item_id, scene_id, target,"
-            " kind, identity, annotation_id, label, taxonomy_name, track_reference_id, task_id,"
-            " blob, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            inserts,
-        )
-        conn.executemany(
-            "UPDATE annotations SET kind = ?, identity = ?, annotation_id = ?, label = ?,"
-            " taxonomy_name = ?, track_reference_id = ?, task_id = ?, blob = ?, payload = ?"
-            " WHERE scope = ? AND target = ? AND identity = ?",
-            updates,
-        )
+        for group, rows in groups.items():
+            if not rows:
+                continue
+            stored = conn.executemany(statement, rows).rowcount
+            result.processed += stored
+            result.ignored += len(rows) - stored
+            slots = result.by_group.setdefault(group, [0, 0, 0])
+            slots[0] += stored
+            slots[1] += len(rows) - stored
         conn.executemany(
             "INSERT OR IGNORE INTO tracks (dataset_id, reference_id) VALUES (?, ?)",
             [(dataset_id, ref) for ref in tracks],
         )
+    result.errors = [text for _, text in sorted(errors, key=lambda e: e[0])]
     return result
 
 

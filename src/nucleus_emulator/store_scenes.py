@@ -283,7 +283,9 @@ def delete_scene(store: Store, scene_id: str) -> None:
     with store.transaction() as conn:
         item_ids = [
             r[0]
-            for r in conn.execute("SELECT item_id FROM scene_frames WHERE scene_id = ?", (scene_id,))
+            for r in conn.execute(
+                "SELECT item_id FROM scene_frames WHERE scene_id = ?", (scene_id,)
+            )
         ]
         conn.executemany("DELETE FROM items WHERE id = ?", [(i,) for i in item_ids])
         conn.execute("DELETE FROM scenes WHERE id = ?", (scene_id,))
@@ -316,15 +318,23 @@ def merge_scene_metadata(
 
 def scenes_by_refs(store: Store, dataset_id: str, refs: Sequence[str]) -> dict[str, str]:
     """`{reference_id: scene id}` for the refs that name scenes of the dataset."""
-    found: dict[str, str] = {}
     with store.read() as conn:
-        for start in range(0, len(refs), 500):
-            chunk = list(refs[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for ref, scene_id in conn.execute(
-                f"SELECT reference_id, id FROM scenes WHERE dataset_id = ? AND reference_id IN"
-                f" ({marks})",
-                (dataset_id, *chunk),
-            ):
-                found[ref] = scene_id
+        return scene_ids_for_refs(conn, dataset_id, refs)
+
+
+def scene_ids_for_refs(
+    conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]
+) -> dict[str, str]:
+    """`scenes_by_refs` on an open connection (the annotations family's scene resolver)."""
+    found: dict[str, str] = {}
+    unique = list(dict.fromkeys(refs))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for ref, scene_id in conn.execute(
+            f"SELECT reference_id, id FROM scenes WHERE dataset_id = ? AND reference_id IN"
+            f" ({marks})",
+            (dataset_id, *chunk),
+        ):
+            found[ref] = scene_id
     return found

@@ -42,7 +42,6 @@ from nucleus_async import (
     LidarScene,
     LineAnnotation,
     LinePrediction,
-    Model,
     MultiCategoryAnnotation,
     NoAPIKey,
     NotFoundError,
@@ -84,6 +83,7 @@ from nucleus_sync._client import NucleusClient
 from nucleus_sync._jobs import AsyncJob
 from nucleus_sync._runtime import Pager as AsyncPager
 from nucleus_sync.resources.dataset import Dataset
+from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.slice import Slice
 
 __all__ = [

@@ -13,6 +13,8 @@ from nucleus_async._client import NucleusClient as _CoreNucleusClient
 from nucleus_sync import _runtime as _rt
 from nucleus_sync._jobs import AsyncJob
 from nucleus_sync.resources.dataset import Dataset
+from nucleus_sync.resources.model import Model
+from nucleus_sync.resources.slice import Slice
 
 if TYPE_CHECKING:
     import httpx
@@ -30,7 +32,8 @@ class NucleusClient(_rt.SyncResource):
     ``api_key`` falls back to ``NUCLEUS_API_KEY``; ``endpoint`` to ``NUCLEUS_ENDPOINT`` and then
     the service. Construction makes no network call. Keyword-only options beyond the official
     client: ``limited_access_key``, ``max_concurrency`` (requests in flight per client),
-    ``timeouts``, ``retry``, ``verify_ssl``, ``progress`` and ``http_transport`` (e.g. the
+    ``timeouts``, ``retry``, ``verify_ssl`` (on unless ``False`` or ``NUCLEUS_SKIP_SSL_VERIFY=1``),
+    ``progress`` and ``http_transport`` (e.g. the
     emulator's in-process transport).
     """
 
@@ -47,7 +50,7 @@ class NucleusClient(_rt.SyncResource):
         max_concurrency: int | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
-        verify_ssl: bool = True,
+        verify_ssl: bool | None = None,
         progress: bool | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -211,6 +214,231 @@ class NucleusClient(_rt.SyncResource):
             route,
             _rt.unwrap(requests_command),
             return_raw_response,
+        )
+
+    def create_model(
+        self,
+        name: str,
+        reference_id: str,
+        metadata: dict[str, Any] | None = None,
+        bundle_name: str | None = None,
+        tags: list[str] | None = None,
+        *,
+        trained_slice_ids: list[str] | None = None,
+    ) -> Model:
+        """Adds a Model to Nucleus.
+
+        ::
+
+            model = client.create_model(
+                name="My Model", reference_id="My-CNN", metadata={"timestamp": "121012401"}
+            )
+
+        Parameters:
+            name: A human-readable name for the model.
+            reference_id: Unique, user-controlled ID for the model. This can be used, for
+              example, to link to an external storage of models which may have its own id
+              scheme.
+            metadata: An arbitrary dictionary of additional data about this model that can be
+              stored and retrieved. For example, you can store information about the
+              hyperparameters used in training this model.
+            bundle_name: Optional name of bundle attached to this model
+            tags: Optional list of tags to attach to this model
+            trained_slice_ids: Keyword-only; slices (``slc_…``) the model was trained on.
+
+        Returns:
+            The newly created model as an object.
+
+        Raises:
+            ModelCreationError: the service answered without a model id.
+        """
+        return cast(
+            "Model",
+            _rt.wrap(
+                _rt.call(
+                    self._core.create_model,
+                    name,
+                    reference_id,
+                    _rt.unwrap(metadata),
+                    bundle_name,
+                    tags,
+                    trained_slice_ids=trained_slice_ids,
+                ),
+                self,
+            ),
+        )
+
+    def get_model(self, model_id: str | None = None, model_run_id: str | None = None) -> Model:
+        """Fetches a model by its ID.
+
+        Parameters:
+            model_id: You can pass either a model ID (starts with ``prj_``) or a model run ID
+              (starts with ``run_``). This can be retrieved via :meth:`list_models` or a
+              Nucleus dashboard URL. Model run IDs result from the application of a model to a
+              dataset.
+            model_run_id: You can pass either a model ID (starts with ``prj_``), or a model
+              run ID (starts with ``run_``).
+
+        Returns:
+            The Nucleus model as an object.
+
+        Raises:
+            ValidationError: neither or both ids were given.
+        """
+        return cast("Model", _rt.wrap(_rt.call(self._core.get_model, model_id, model_run_id), self))
+
+    def delete_model(self, model_id: str) -> dict[str, Any]:
+        """Deletes a model by ID.
+
+        Parameters:
+            model_id: Nucleus-generated model ID (starts with ``prj_``). This can be retrieved
+              via :meth:`list_models` or a Nucleus dashboard URL.
+
+        Returns:
+            The service's answer.
+        """
+        return _rt.call(self._core.delete_model, model_id)
+
+    def list_models(self) -> list[Model]:
+        """Fetches all of your Nucleus models.
+
+        ::
+
+            for model in client.list_models():
+                print(model.id, model.name, model.tags)
+
+        Returns:
+            The models of this key, as :class:`Model` objects.
+        """
+        return cast("list[Model]", _rt.wrap(_rt.call(self._core.list_models), self))
+
+    def models(self) -> list[Model]:
+        """Fetches all of your Nucleus models (the official client's ``models`` property).
+
+        Same as :meth:`list_models`; a method here because it makes a request.
+        """
+        return cast("list[Model]", _rt.wrap(_rt.call(self._core.models), self))
+
+    def get_slice(self, slice_id: str) -> Slice:
+        """Returns a slice object by Nucleus-generated ID (``slc_…``); no request is made.
+
+        Its cached attributes (``name``, ``dataset_id``, ...) are ``None`` until
+        ``slc.info()``.
+        """
+        return cast("Slice", _rt.wrap(self._core.get_slice(slice_id), self))
+
+    def delete_slice(self, slice_id: str) -> dict[str, Any]:
+        """Deletes slice from Nucleus. Returns the service's (empty) payload."""
+        return _rt.call(self._core.delete_slice, slice_id)
+
+    def append_to_slice(
+        self, slice_id: str, reference_ids: list[str] | None, dataset_id: str
+    ) -> dict[str, Any]:
+        """Appends dataset items or scenes to an existing slice.
+
+        ``reference_ids`` are user-defined reference IDs of items or scenes of ``dataset_id``.
+        Returns ``{"slice_id": str, "new_items": [str]}``.
+        """
+        return _rt.call(self._core.append_to_slice, slice_id, reference_ids, dataset_id)
+
+    def list_autotags(self, dataset_id: str) -> list[dict[str, Any]]:
+        """Fetches all autotags of a dataset (``Dataset.list_autotags`` calls this)."""
+        return _rt.call(self._core.list_autotags, dataset_id)
+
+    def delete_autotag(self, autotag_id: str) -> dict[str, Any]:
+        """Deletes an autotag by ID (``tag_…``). Returns the service's (empty) payload."""
+        return _rt.call(self._core.delete_autotag, autotag_id)
+
+    def get_autotag_refinement_metrics(self, autotag_id: str) -> dict[str, Any]:
+        """Retrieves refinement metrics for an autotag by ID.
+
+        Returns ``{"total_refinement_steps": int, "average_positives_selected_per_refinement":
+        int, "average_ms_taken_in_refinement": float}``.
+        """
+        return _rt.call(self._core.get_autotag_refinement_metrics, autotag_id)
+
+    def create_dataset_from_project(
+        self, project_id: str, last_n_tasks: int | None = None, name: str | None = None
+    ) -> Dataset:
+        """Create a new dataset from an existing Scale or Rapid project.
+
+        ``last_n_tasks`` pulls in only the most recent tasks; ``name`` defaults to the
+        project's name. Returns the new dataset (the service imports the tasks in the
+        background).
+        """
+        return cast(
+            "Dataset",
+            _rt.wrap(
+                _rt.call(self._core.create_dataset_from_project, project_id, last_n_tasks, name),
+                self,
+            ),
+        )
+
+    def create_launch_model(
+        self,
+        name: str,
+        reference_id: str,
+        bundle_args: dict[str, Any],
+        metadata: dict[str, Any] | None = None,
+        *,
+        trained_slice_ids: list[str] | None = None,
+    ) -> Model:
+        """Adds a Model to Nucleus, as well as a Launch bundle from a given function.
+
+        Needs the ``scale-launch`` package (``import launch``), which talks to Scale Launch, a
+        separate service; without it ``ModuleNotFoundError`` is raised before any request. The
+        bundle is named ``f"{name}-nucleus-autogen"``; ``ModelCreationError`` is raised if a
+        model called ``name`` or a bundle of that name already exists. ``bundle_args`` are
+        passed to Launch's ``create_model_bundle_from_callable_v2`` (Launch ≥ 1.0) or
+        ``create_model_bundle``: ``predict_fn_or_cls``, or ``load_predict_fn`` with ``model``
+        or ``load_model_fn``, plus ``requirements``, ``app_config``, ``env_params``, ... The
+        blocking Launch client runs in a worker thread.
+        """
+        return cast(
+            "Model",
+            _rt.wrap(
+                _rt.call(
+                    self._core.create_launch_model,
+                    name,
+                    reference_id,
+                    _rt.unwrap(bundle_args),
+                    _rt.unwrap(metadata),
+                    trained_slice_ids=trained_slice_ids,
+                ),
+                self,
+            ),
+        )
+
+    def create_launch_model_from_dir(
+        self,
+        name: str,
+        reference_id: str,
+        bundle_from_dir_args: dict[str, Any],
+        metadata: dict[str, Any] | None = None,
+        *,
+        trained_slice_ids: list[str] | None = None,
+    ) -> Model:
+        """Adds a Model to Nucleus, as well as a Launch bundle from a directory.
+
+        As :meth:`create_launch_model`, but Launch packages local code folders:
+        ``bundle_from_dir_args`` go to ``create_model_bundle_from_dirs_v2`` (Launch ≥ 1.0) or
+        ``create_model_bundle_from_dirs`` (``base_paths``, ``requirements_path``,
+        ``env_params``, ``load_predict_fn_module_path``, ``load_model_fn_module_path``,
+        ``app_config``).
+        """
+        return cast(
+            "Model",
+            _rt.wrap(
+                _rt.call(
+                    self._core.create_launch_model_from_dir,
+                    name,
+                    reference_id,
+                    _rt.unwrap(bundle_from_dir_args),
+                    _rt.unwrap(metadata),
+                    trained_slice_ids=trained_slice_ids,
+                ),
+                self,
+            ),
         )
 
 

@@ -226,7 +226,7 @@ def test_async_functions_have_blocking_twins(pair: str) -> None:
 
 
 def test_resource_subclasses_get_twins_too() -> None:
-    from fake_core._jobs import ExportJob
+    from fake_core._exports import ExportJob
 
     from nucleus_sync import _runtime
 

@@ -11,7 +11,6 @@ from .._jobs import AsyncJob
 from .._upload_scenes import upload_scenes, validate_scenes
 from ..types import DatasetItem, LidarScene, VideoScene
 from ._dataset_base import DatasetBase, segment
-from ._routes import raw_segment
 
 __all__ = ["SceneMethods", "append_scenes", "take_scenes"]
 
@@ -139,11 +138,14 @@ class SceneMethods(DatasetBase):
     async def get_scene(self, reference_id: str) -> LidarScene | VideoScene:
         """Fetches a single scene in the dataset by its reference ID.
 
+        The reference id is percent-encoded whole (``/`` too), as ``delete_scene`` sends it:
+        the official client inserts it raw here, which breaks on ids holding ``/``.
+
         Returns a ``VideoScene`` when the answer describes a video (``frame_rate`` or
         ``video_url``), else a ``LidarScene`` with its frames of pointcloud and image items.
         """
         response = await self._transport.request(
-            "GET", self._route(f"scene/{raw_segment(reference_id)}")
+            "GET", self._route(f"scene/{segment(reference_id)}")
         )
         return scene_from_json(response)
 
@@ -158,7 +160,7 @@ class SceneMethods(DatasetBase):
         if not await _is_scene(self):
             return None
         response = await self._transport.request(
-            "GET", self._route(f"scene/{raw_segment(item_reference_id)}?from_item=1")
+            "GET", self._route(f"scene/{segment(item_reference_id)}?from_item=1")
         )
         return scene_from_json(response)
 

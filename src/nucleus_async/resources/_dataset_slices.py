@@ -22,7 +22,7 @@ def _enum_value(value: Any, enum: type[SliceType] | type[SliceBuilderMethods], f
             if value in (member.value, member.name):
                 return str(member.value)
     raise ValidationError(
-        f"must be one of {enum.options()}, got {value!r}",  # type: ignore[attr-defined]
+        f"must be one of {enum.options()}, got {value!r}",
         field=field,
     )
 

@@ -57,8 +57,8 @@ def convert_export_row(row: Mapping[str, Any], *, predictions: bool = False) -> 
     grouped: dict[str, Any] = {}
     segmentation = row.get("segmentation")
     if segmentation is not None:
-        cls = SegmentationPrediction if predictions else SegmentationAnnotation
-        grouped["segmentation"] = cls.from_json({**segmentation, "reference_id": ref})
+        segmentation_cls = SegmentationPrediction if predictions else SegmentationAnnotation
+        grouped["segmentation"] = segmentation_cls.from_json({**segmentation, "reference_id": ref})
     for key, (annotation_cls, prediction_cls) in _ROW_TYPES.items():
         entries = row.get(key) or []
         if entries:

@@ -204,9 +204,8 @@ class Slice:
         10,000 per request). Fetches :meth:`info` first if the slice's ``dataset_id`` is not
         cached. Returns ``{"slice_id": str, "new_items": [str]}``.
         """
-        return await self._client.append_to_slice(
-            self.id, reference_ids, await self._dataset_id()  # type: ignore[arg-type]
-        )
+        dataset_id = await self._dataset_id()
+        return await self._client.append_to_slice(self.id, reference_ids, dataset_id)
 
     async def dataset_items(self) -> list[DatasetItem]:
         """Fetch all DatasetItems contained in the Slice.

@@ -1,16 +1,21 @@
 """The route families of the emulator; `ROUTE_GROUPS` is what the app mounts."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it would shadow the `annotations` submodule.
 from nucleus_emulator.app import RouteGroup
-from nucleus_emulator.routes import annotations as annotation_routes  # `annotations` is the future
 from nucleus_emulator.routes import (
+    annotations,
+    autotags,
     datasets,
     exports,
+    faults,
+    indexing,
     items,
     jobs,
+    misc,
     models,
     predictions,
+    scenes,
+    slices,
     stats,
     uploads,
 )
@@ -21,11 +26,17 @@ ROUTE_GROUPS: list[RouteGroup] = [
     items.routes,
     jobs.routes,
     uploads.routes,
-    annotation_routes.routes,
+    annotations.routes,
     predictions.routes,
     models.routes,
     exports.routes,
     stats.routes,
+    scenes.routes,
+    slices.routes,
+    indexing.routes,
+    autotags.routes,
+    misc.routes,
+    faults.routes,
 ]
 
 __all__ = ["ROUTE_GROUPS"]

@@ -6,7 +6,9 @@ from typing import Any
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
 from nucleus_emulator.store import DatasetRow
+from nucleus_emulator.store_misc import dataset_tags
 from nucleus_emulator.store_models import run_ids_of_dataset
+from nucleus_emulator.store_slices import slice_ids_of_dataset
 
 routes = RouteGroup()
 
@@ -18,10 +20,10 @@ def dataset_info(req: ApiRequest, ds: DatasetRow) -> dict[str, Any]:
         "name": ds.name,
         "length": req.store.count_items(ds.id),
         "model_run_ids": run_ids_of_dataset(req.store, ds.id),
-        "slice_ids": [],
+        "slice_ids": slice_ids_of_dataset(req.store, ds.id),
         "annotation_metadata_schema": ds.annotation_metadata_schema,
         "item_metadata_schema": ds.item_metadata_schema,
-        "tags": [],
+        "tags": dataset_tags(req.store, ds.id),
     }
 
 
@@ -109,7 +111,4 @@ def model_runs(req: ApiRequest) -> list[Any]:
     return []
 
 
-@routes.get("dataset/{ds}/slices")
-def slices(req: ApiRequest) -> list[Any]:
-    req.owned_dataset()
-    return []
+# `GET dataset/{ds}/slices` lives in routes/slices.py.

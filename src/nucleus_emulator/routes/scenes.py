@@ -11,6 +11,7 @@ from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
 from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
 from nucleus_emulator.routes import items as item_routes
 from nucleus_emulator.store import DatasetRow, ItemInput, ItemRow, Store
+from nucleus_emulator.store_annotations import register_scene_resolver
 from nucleus_emulator.store_scenes import (
     LIDAR,
     VIDEO,
@@ -23,6 +24,7 @@ from nucleus_emulator.store_scenes import (
     put_scenes,
     scene_by_ref,
     scene_frames,
+    scene_ids_for_refs,
     scene_of_item,
 )
 
@@ -33,8 +35,10 @@ VIDEO_JOB = "uploadVideoScene"
 #: Scenes per progress step of an upload job.
 JOB_CHUNK = 100
 
-# Scene-level `POST dataset/{ds}/metadata` merges into stored scenes.
+# Scene-level `POST dataset/{ds}/metadata` merges into stored scenes; scene-level annotations
+# (scene categories) resolve scene reference ids here.
 item_routes.register_scene_metadata_merger(merge_scene_metadata)
+register_scene_resolver(scene_ids_for_refs)
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -362,7 +366,9 @@ def _owned_scene(req: ApiRequest) -> tuple[DatasetRow, SceneRow]:
     if req.query_flag("from_item"):
         scene = scene_of_item(req.store, ds.id, ref)
         if scene is None:
-            raise ApiError(404, f"No scene holds an item with reference id {ref} in dataset {ds.id}")
+            raise ApiError(
+                404, f"No scene holds an item with reference id {ref} in dataset {ds.id}"
+            )
     else:
         scene = scene_by_ref(req.store, ds.id, ref)
         if scene is None:

@@ -120,7 +120,12 @@ def resolve_refs(
     missing = list(dict.fromkeys(r for r in rest if r not in items))
     if missing:
         raise _missing_error("reference ids", missing, ds.id)
-    return items, scenes
+    # In request order (the slice keeps members in the order they were added).
+    ordered = list(dict.fromkeys(refs))
+    return (
+        {r: items[r] for r in ordered if r in items},
+        {r: scenes[r] for r in ordered if r in scenes},
+    )
 
 
 def _slice_type(item_ids: Sequence[str], scene_ids: Sequence[str]) -> str:
@@ -239,7 +244,9 @@ def run_build_slice(ctx: JobContext) -> dict[str, Any]:
         pool = ctx.store.all_items(ds_id)
     if params.get("autotag"):
         lo, hi = params["autotag"]["range"]
-        scored = {i for i, _, s in autotag_scores(ctx.store, params["autotag"]["id"]) if lo <= s <= hi}
+        scored = {
+            i for i, _, s in autotag_scores(ctx.store, params["autotag"]["id"]) if lo <= s <= hi
+        }
         pool = [item for item in pool if item.id in scored]
     ctx.set_total(1)
     size = min(params["sample_size"], len(pool))
@@ -371,9 +378,7 @@ def items_page(req: ApiRequest) -> dict[str, Any]:
     after = item_routes.decode_page_token(token, row.id) if token else 0
     members = _member_json(req.store, row, after, size + 1)
     page = members[:size]
-    next_token = (
-        item_routes.encode_page_token(row.id, page[-1][0]) if len(members) > size else None
-    )
+    next_token = item_routes.encode_page_token(row.id, page[-1][0]) if len(members) > size else None
     return {"items": [m for _, m in page], "nextPageToken": next_token}
 
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from nucleus_async.resources import Model
 from nucleus_sync.resources.dataset import Dataset
+from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.slice import Slice
 
 __all__ = ["Dataset", "Model", "Slice"]

@@ -7,14 +7,25 @@ from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from nucleus_async import DatasetInfo, DatasetItem, LidarScene, UploadResponse, VideoScene
+from nucleus_async import (
+    Annotation,
+    DatasetInfo,
+    DatasetItem,
+    LidarScene,
+    Prediction,
+    UploadResponse,
+    VideoScene,
+)
 from nucleus_async.resources.dataset import Dataset as _CoreDataset
+from nucleus_async.resources.slice import SliceBuilderFilters, SliceBuilderMethods, SliceType
 from nucleus_sync import _runtime as _rt
 from nucleus_sync._jobs import AsyncJob
 from nucleus_sync._runtime import Pager
+from nucleus_sync.resources.slice import Slice
 
 if TYPE_CHECKING:
     from nucleus_sync._client import NucleusClient
+    from nucleus_sync.resources.model import Model
 
 
 @_rt.register
@@ -105,6 +116,11 @@ class Dataset(_rt.SyncResource):
         Raises ``ValidationError`` before any request for duplicate reference ids or invalid
         items, ``NotFoundError`` for a missing local file, and ``UploadError`` (holding the
         partial response and the reference ids of each failed batch) when batches did not land.
+
+        Scenes (``LidarScene`` or ``VideoScene``, one kind per call) go to a scene dataset and
+        are always uploaded asynchronously: an ``AsyncJob`` is returned whatever
+        ``asynchronous`` says. Items and scenes cannot be mixed; a dataset refuses the kind it
+        was not created for.
         """
         return cast(
             "UploadResponse | AsyncJob",
@@ -197,6 +213,639 @@ class Dataset(_rt.SyncResource):
                 self,
             ),
         )
+
+    def annotate(
+        self,
+        annotations: Iterable[Annotation] | AsyncIterable[Annotation],
+        update: bool = False,
+        batch_size: int = 5000,
+        asynchronous: bool = False,
+        remote_files_per_upload_request: int = 20,
+        local_files_per_upload_request: int = 10,
+        *,
+        progress: bool | None = None,
+    ) -> dict[str, Any] | AsyncJob:
+        """Uploads ground truth annotations to the dataset.
+
+        Nucleus supports Box, Line, Polygon, Keypoints, Cuboid, Segmentation, Category,
+        MultiCategory and SceneCategory annotations. Each annotation names the item it
+        belongs to by the item's ``reference_id`` (a scene's, for scene categories). Uploads
+        are idempotent given an ``annotation_id`` unique within its item: an annotation whose
+        (reference id, annotation id) exists is ignored, or overwritten with ``update=True``.
+
+        Batches are sent concurrently (at most the client's ``max_concurrency`` in flight):
+        geometric and category annotations in JSON batches of ``batch_size``, segmentations
+        with remote masks in batches of ``remote_files_per_upload_request``, and segmentations
+        with local PNG masks as multipart uploads of ``local_files_per_upload_request`` files
+        (at most 10). ``annotations`` may be any iterable or async iterable; it is streamed, so
+        a large upload is never held twice in memory.
+
+        ::
+
+            response = dataset.annotate([box, polygon, mask], update=False)
+            job = dataset.annotate(many_annotations, asynchronous=True)
+            job.wait_until_complete()
+
+        Parameters:
+            annotations: Annotation objects to upload.
+            update: Whether to ignore or overwrite metadata for conflicting annotations.
+            batch_size: Number of annotations processed in each concurrent batch. Default is
+              5000. If you get timeouts when uploading geometric annotations, you can try
+              lowering this batch size.
+            asynchronous: Whether or not to process the upload asynchronously (and return an
+              :class:`AsyncJob` object). Default is False. Local masks cannot be uploaded
+              asynchronously.
+            remote_files_per_upload_request: Number of remote files to upload in each request
+              (default 20); lower it if segmentations with remote URLs time out.
+            local_files_per_upload_request: Number of local files to upload in each request
+              (default 10, the maximum); lower it if local segmentations time out.
+            progress: Keyword-only; show a progress bar (``None``: the client's setting).
+
+        Returns:
+            If synchronous, the answers of every batch folded together (counters summed,
+            ``errors`` concatenated)::
+
+                {
+                    "dataset_id": str,
+                    "annotations_processed": int,
+                    "annotations_ignored": int,
+                    "errors": [str],  # when some annotations were rejected
+                }
+
+            ``{}`` when there was nothing to upload. Otherwise, returns an :class:`AsyncJob`.
+
+        Raises:
+            DuplicateIDError: two annotations share (reference_id, annotation_id, task_id).
+            ValidationError: an invalid annotation (naming the field and its reference id),
+              a local mask that is not a PNG, or a local mask with ``asynchronous=True``;
+              a list is checked whole before any request, a stream as it is read.
+            FileNotFoundError: a local mask file is missing (a ``ValidationError`` too).
+            UploadError: some batches did not land after retries; ``.partial`` holds the folded
+              answer of the batches that did and ``.failed_batches`` the reference ids of the
+              others.
+        """
+        return cast(
+            "dict[str, Any] | AsyncJob",
+            _rt.wrap(
+                _rt.call(
+                    self._core.annotate,
+                    annotations,
+                    update,
+                    batch_size,
+                    asynchronous,
+                    remote_files_per_upload_request,
+                    local_files_per_upload_request,
+                    progress=progress,
+                ),
+                self,
+            ),
+        )
+
+    def upload_predictions(
+        self,
+        model: Model,
+        predictions: Iterable[Prediction] | AsyncIterable[Prediction],
+        update: bool = False,
+        asynchronous: bool = False,
+        batch_size: int = 5000,
+        remote_files_per_upload_request: int = 20,
+        local_files_per_upload_request: int = 10,
+        *,
+        trained_slice_id: str | None = None,
+        progress: bool | None = None,
+    ) -> dict[str, Any] | AsyncJob:
+        """Uploads predictions and associates them with an existing Model.
+
+        Adding predictions to your dataset in Nucleus allows you to visualize discrepancies
+        against ground truth, query dataset items based on the predictions they contain, and
+        evaluate your models by comparing their predictions to ground truth. Each prediction
+        names its item by ``reference_id``; predictions can be made idempotent with an
+        ``annotation_id`` unique within the item. Batching, concurrency and streaming are as
+        in :meth:`annotate`.
+
+        ::
+
+            model = client.create_model(name="My Model", reference_id="My-CNN")
+            response = dataset.upload_predictions(model, [prediction_1, prediction_2])
+            job = dataset.upload_predictions(model, predictions, asynchronous=True)
+
+        Parameters:
+            model: The :class:`Model` the predictions belong to.
+            predictions: Prediction objects to upload (any iterable or async iterable).
+            update: Whether or not to overwrite metadata or ignore on reference ID collision.
+              Default is False.
+            asynchronous: Whether or not to process the upload asynchronously (and return an
+              :class:`AsyncJob` object). Default is False.
+            batch_size: Number of predictions processed in each concurrent batch. Default is
+              5000. Only relevant for ``asynchronous=False``.
+            remote_files_per_upload_request: Number of remote files to upload in each request
+              (default 20). Only relevant for ``asynchronous=False``.
+            local_files_per_upload_request: Number of local files to upload in each request
+              (default 10, the maximum). Only relevant for ``asynchronous=False``.
+            trained_slice_id: Keyword-only; the slice (``slc_…``) the model was trained on.
+            progress: Keyword-only; show a progress bar (``None``: the client's setting).
+
+        Returns:
+            If synchronous, the folded answer of every batch::
+
+                {
+                    "dataset_id": str,
+                    "model_run_id": str,
+                    "predictions_processed": int,
+                    "predictions_ignored": int,
+                    "errors": [str],  # when some predictions were rejected
+                }
+
+            Otherwise, an :class:`AsyncJob`.
+
+        Raises:
+            DuplicateIDError: two predictions share (annotation_id, reference_id).
+            ValidationError, FileNotFoundError, UploadError: as for :meth:`annotate`.
+        """
+        return cast(
+            "dict[str, Any] | AsyncJob",
+            _rt.wrap(
+                _rt.call(
+                    self._core.upload_predictions,
+                    _rt.unwrap(model),
+                    predictions,
+                    update,
+                    asynchronous,
+                    batch_size,
+                    remote_files_per_upload_request,
+                    local_files_per_upload_request,
+                    trained_slice_id=trained_slice_id,
+                    progress=progress,
+                ),
+                self,
+            ),
+        )
+
+    def ground_truth_loc(self, reference_id: str, annotation_id: str) -> Annotation:
+        """Fetches a single ground truth annotation by ID.
+
+        Parameters:
+            reference_id: User-defined reference ID of the dataset item associated with the
+              ground truth annotation.
+            annotation_id: User-defined ID of the ground truth annotation.
+
+        Returns:
+            The annotation object with that id (its class follows its ``type``).
+        """
+        return _rt.call(self._core.ground_truth_loc, reference_id, annotation_id)
+
+    def items_and_annotations(self) -> list[dict[str, Any]]:
+        """Returns a list of all DatasetItems and Annotations in this dataset.
+
+        Returns:
+            One dict per item: ``{"item": DatasetItem, "annotations": {type: [Annotation]}}``,
+            where ``"segmentation"`` maps to a single :class:`SegmentationAnnotation`.
+            For large datasets prefer :meth:`items_and_annotation_generator`.
+        """
+        return _rt.call(self._core.items_and_annotations)
+
+    def items_and_annotation_generator(
+        self,
+        *,
+        query: str | None = None,
+        use_mirrored_images: bool = False,
+        only_most_recent_tasks: bool = True,
+        page_size: int = 10000,
+    ) -> Pager[dict[str, Any]]:
+        """Provides an iterator of all DatasetItems and Annotations in the dataset.
+
+        Each element is ``{"item": DatasetItem, "annotations": {type: [Annotation]}}`` with
+        ``"segmentation"`` a single object; pages of ``page_size`` rows are fetched one at a
+        time. Keyword-only options: ``query`` filters items with the Nucleus query language,
+        ``use_mirrored_images`` exports mirrored (chip) images, ``only_most_recent_tasks``
+        keeps only the latest labeling task's annotations.
+
+        ::
+
+            for row in dataset.items_and_annotation_generator():
+                print(row["item"].reference_id, len(row["annotations"]["box"]))
+        """
+        return _rt.pager(
+            self._core.items_and_annotation_generator(
+                query=query,
+                use_mirrored_images=use_mirrored_images,
+                only_most_recent_tasks=only_most_recent_tasks,
+                page_size=page_size,
+            ),
+            self,
+        )
+
+    def prediction_loc(self, model: Model, reference_id: str, annotation_id: str) -> Prediction:
+        """Fetches a single model prediction by id.
+
+        Parameters:
+            model: Model object from which to fetch the prediction.
+            reference_id: User-defined reference ID of the dataset item associated with the
+              model prediction.
+            annotation_id: User-defined ID of the prediction.
+
+        Returns:
+            The prediction object with that id (its class follows its ``type``).
+        """
+        return _rt.call(self._core.prediction_loc, _rt.unwrap(model), reference_id, annotation_id)
+
+    def predictions_iloc(self, model: Model, index: int) -> dict[str, list[Prediction]]:
+        """Fetches all predictions of a dataset item by its absolute index.
+
+        Parameters:
+            model: Model object from which to fetch the prediction.
+            index: Absolute index of the dataset item within the dataset.
+
+        Returns:
+            Dictionary mapping prediction type (``box``, ``polygon``, ``line``, ``cuboid``,
+            ``segmentation``, ``category``, ``keypoints``) to a list of predictions of the
+            model; ``{}`` when the item has none.
+        """
+        return _rt.call(self._core.predictions_iloc, _rt.unwrap(model), index)
+
+    def predictions_refloc(self, model: Model, reference_id: str) -> dict[str, list[Prediction]]:
+        """Fetches all predictions of a dataset item by its reference ID.
+
+        Parameters:
+            model: Model object from which to fetch the prediction.
+            reference_id: User-defined ID of the dataset item from which to fetch all
+              predictions.
+
+        Returns:
+            Dictionary mapping prediction type to a list of predictions of the model, as
+            :meth:`predictions_iloc`.
+        """
+        return _rt.call(self._core.predictions_refloc, _rt.unwrap(model), reference_id)
+
+    def export_predictions(self, model: Model) -> dict[str, list[Prediction]]:
+        """Fetches all predictions of a model that were uploaded to the dataset.
+
+        Parameters:
+            model: The model whose predictions to retrieve.
+
+        Returns:
+            Dictionary mapping prediction type to the list of that model's predictions on
+            this dataset (``{}`` when there are none).
+        """
+        return _rt.call(self._core.export_predictions, _rt.unwrap(model))
+
+    def calculate_evaluation_metrics(
+        self, model: Model, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Starts computation of evaluation metrics for a model on the dataset.
+
+        Required to sort by IOU, view false positives/false negatives, and view model
+        insights; re-run it after uploading more predictions. Bounding box predictions are
+        matched to ground truth greedily by IOU, class-agnostic by default.
+
+        ::
+
+            dataset.calculate_evaluation_metrics(model)
+            dataset.calculate_evaluation_metrics(model, options={
+                "allowed_label_matches": [
+                    {"ground_truth_label": "car", "model_prediction_label": "bus"},
+                ],
+            })
+
+        Parameters:
+            model: The model object for which to calculate metrics.
+            options: Dictionary of specific options to configure metrics calculation:
+              ``class_agnostic`` (bool, default True: ground truth and prediction classes
+              may differ when matched) and ``allowed_label_matches`` (pairs of
+              ``ground_truth_label``/``model_prediction_label`` that may match; requires
+              ``class_agnostic=False``).
+
+        Returns:
+            The service's answer.
+        """
+        return _rt.call(
+            self._core.calculate_evaluation_metrics, _rt.unwrap(model), _rt.unwrap(options)
+        )
+
+    def delete_annotations(
+        self, reference_ids: list[str] | None = None, keep_history: bool = True
+    ) -> AsyncJob:
+        """Deletes all annotations associated with the specified item reference IDs.
+
+        Parameters:
+            reference_ids: List of user-defined reference IDs of the dataset items from which
+              to delete annotations. Defaults to an empty list.
+            keep_history: Whether to preserve version history. We recommend skipping this
+              parameter and using the default value of True.
+
+        Returns:
+            The :class:`AsyncJob` of the deletion.
+        """
+        return cast(
+            "AsyncJob",
+            _rt.wrap(_rt.call(self._core.delete_annotations, reference_ids, keep_history), self),
+        )
+
+    def delete_tracks(self, track_reference_ids: list[str]) -> None:
+        """Deletes a list of tracks from the dataset, thereby unlinking their annotation and
+        prediction instances.
+
+        Parameters:
+            track_reference_ids: A list of reference IDs for tracks to delete.
+        """
+        _rt.call(self._core.delete_tracks, track_reference_ids)
+
+    def add_taxonomy(
+        self, taxonomy_name: str, taxonomy_type: str, labels: list[str], update: bool = False
+    ) -> dict[str, Any]:
+        """Creates a new taxonomy.
+
+        At the moment we only support taxonomies for category annotations and predictions.
+
+        ::
+
+            response = dataset.add_taxonomy(
+                taxonomy_name="clothing_type",
+                taxonomy_type="category",
+                labels=["shirt", "trousers", "dress"],
+                update=False,
+            )
+
+        Parameters:
+            taxonomy_name: The name of the taxonomy. Taxonomy names must be unique within a
+              dataset.
+            taxonomy_type: The type of this taxonomy as a string literal (``"category"``, or
+              ``"multicategory"``).
+            labels: The list of possible labels for the taxonomy.
+            update: Whether or not to update taxonomy labels on taxonomy name collision.
+              Default is False. Note that taxonomy labels will not be deleted on update, they
+              can only be appended.
+
+        Returns:
+            ``{"dataset_id": str, "taxonomy_name": str, "status": "Taxonomy created"}``
+            (or ``"Taxonomy already exists"`` / ``"Taxonomy updated"``).
+        """
+        return _rt.call(self._core.add_taxonomy, taxonomy_name, taxonomy_type, labels, update)
+
+    def delete_taxonomy(self, taxonomy_name: str) -> dict[str, Any]:
+        """Deletes the given taxonomy.
+
+        All annotations and predictions associated with the taxonomy will be deleted as well.
+
+        Parameters:
+            taxonomy_name: The name of the taxonomy.
+
+        Returns:
+            ``{"dataset_id": str, "taxonomy_name": str, "status": "Taxonomy successfully
+            deleted"}``
+        """
+        return _rt.call(self._core.delete_taxonomy, taxonomy_name)
+
+    def get_scene(self, reference_id: str) -> LidarScene | VideoScene:
+        """Fetches a single scene in the dataset by its reference ID.
+
+        The reference id is percent-encoded whole (``/`` too), as ``delete_scene`` sends it:
+        the official client inserts it raw here, which breaks on ids holding ``/``.
+
+        Returns a ``VideoScene`` when the answer describes a video (``frame_rate`` or
+        ``video_url``), else a ``LidarScene`` with its frames of pointcloud and image items.
+        """
+        return _rt.call(self._core.get_scene, reference_id)
+
+    def get_scene_from_item_ref_id(self, item_reference_id: str) -> LidarScene | VideoScene | None:
+        """Given a dataset item reference ID, find the Scene it belongs to.
+
+        Returns ``None`` without a request when the dataset is not a scene dataset (asking
+        the service whether it is, once, if unknown).
+        """
+        return _rt.call(self._core.get_scene_from_item_ref_id, item_reference_id)
+
+    def delete_scene(self, reference_id: str) -> None:
+        """Deletes a scene from the Dataset by scene reference ID.
+
+        All items, annotations, and predictions associated with the scene are deleted too.
+        """
+        _rt.call(self._core.delete_scene, reference_id)
+
+    def update_scene_metadata(
+        self, mapping: dict[str, dict[str, Any]], asynchronous: bool = False
+    ) -> dict[str, Any] | AsyncJob:
+        """Update (merge) scene metadata for each reference_id given in the mapping.
+
+        The backend joins the given metadata to the existing metadata; on a key collision the
+        value given here wins. ``mapping`` is ``{scene_reference_id: {key: value}}``. More
+        than 500 entries need ``asynchronous=True``, which returns an ``AsyncJob``; otherwise
+        the service's summary dict is returned. Errors are raised, not swallowed.
+        ::
+
+            dataset.update_scene_metadata({"scene_1": {"weather": "fog"}})
+        """
+        return cast(
+            "dict[str, Any] | AsyncJob",
+            _rt.wrap(
+                _rt.call(self._core.update_scene_metadata, _rt.unwrap(mapping), asynchronous), self
+            ),
+        )
+
+    def create_slice(self, name: str, reference_ids: list[str] | None) -> Slice:
+        """Creates a Slice of dataset items within a dataset.
+
+        ``reference_ids`` are the reference IDs of the items (or scenes) to put in the slice;
+        an empty list (or ``None``) creates an empty slice. Returns the new slice, its
+        ``name`` and ``dataset_id`` cached.
+        """
+        return cast("Slice", _rt.wrap(_rt.call(self._core.create_slice, name, reference_ids), self))
+
+    def build_slice(
+        self,
+        name: str,
+        sample_size: int,
+        sample_method: str | SliceBuilderMethods,
+        filters: SliceBuilderFilters | None = None,
+    ) -> tuple[AsyncJob, str] | dict[str, Any]:
+        """Build a slice using Nucleus' Smart Sample tool.
+
+        Samples ``sample_size`` items (capped by the dataset and the filters) with
+        ``sample_method`` — ``"Random"`` or ``"Uniqueness"``, as a string or a
+        ``SliceBuilderMethods`` member — optionally only from an existing slice and/or an
+        autotag's score range (``SliceBuilderFilters``). ``name`` must be unique per dataset.
+
+        Returns ``(AsyncJob, slice_id)``: the job fills the new slice. (Should the service
+        answer without a job, its answer is returned as is.) ::
+
+            job, slice_id = dataset.build_slice("random-20", 20, "Random")
+            job.wait_until_complete()
+        """
+        return cast(
+            "tuple[AsyncJob, str] | dict[str, Any]",
+            _rt.wrap(
+                _rt.call(self._core.build_slice, name, sample_size, sample_method, filters), self
+            ),
+        )
+
+    def get_slices(
+        self, name: str | None = None, slice_type: str | SliceType | None = None
+    ) -> list[Slice]:
+        """Get a list of slices from its name or underlying slice type.
+
+        ``slice_type`` is one of ``"dataset_item"``, ``"object"``, ``"scene"`` (or a
+        ``SliceType`` member). Raises ``NotFoundError`` if no slice matches. The slices come
+        with ``name``, ``dataset_id``, ``type`` and ``created_at`` cached.
+        """
+        return cast(
+            "list[Slice]", _rt.wrap(_rt.call(self._core.get_slices, name, slice_type), self)
+        )
+
+    def slices(self) -> list[Slice]:
+        """Every slice of the dataset (``name``, ``type``, ``created_at`` cached on each)."""
+        return cast("list[Slice]", _rt.wrap(_rt.call(self._core.slices), self))
+
+    def create_custom_index(self, embeddings_urls: list[str], embedding_dim: int) -> AsyncJob:
+        """Processes user-provided embeddings for the dataset to use with autotag and simsearch.
+
+        ``embeddings_urls`` point to JSON files mapping reference_id → embedding vector (each
+        under 5000 rows); ``embedding_dim`` is the dimension of every vector. Returns the
+        processing job.
+        """
+        return cast(
+            "AsyncJob",
+            _rt.wrap(
+                _rt.call(self._core.create_custom_index, embeddings_urls, embedding_dim), self
+            ),
+        )
+
+    def delete_custom_index(self, image: bool = True) -> dict[str, Any]:
+        """Deletes the custom index uploaded to the dataset (image or object index).
+
+        Returns ``{"dataset_id": str, "job_id": str, "message": str}``.
+        """
+        return _rt.call(self._core.delete_custom_index, image)
+
+    def set_primary_index(self, image: bool = True, custom: bool = False) -> dict[str, Any]:
+        """Sets the primary index used for Autotag and Similarity Search on this dataset.
+
+        ``image`` picks the image (``True``) or object index; ``custom`` picks your custom
+        embeddings (``True``) or Nucleus-generated ones (default). Returns ``{"success": bool}``.
+        """
+        return _rt.call(self._core.set_primary_index, image, custom)
+
+    def set_continuous_indexing(self, enable: bool = True) -> dict[str, Any]:
+        """Toggle whether embeddings are automatically generated for new data.
+
+        Returns ``{"dataset_id": str, "message": str}``, plus ``"backfill_job": AsyncJob``
+        when enabling (the job embedding the items already there).
+        """
+        return _rt.call(self._core.set_continuous_indexing, enable)
+
+    def create_image_index(self) -> AsyncJob:
+        """Creates or updates image index by generating embeddings for images that do not
+        already have embeddings.
+
+        The embeddings are used for autotag and similarity search (at most 2 million images
+        per job). Returns the indexing job.
+        """
+        return cast("AsyncJob", _rt.wrap(_rt.call(self._core.create_image_index), self))
+
+    def create_object_index(
+        self, model_run_id: str | None = None, gt_only: bool | None = None
+    ) -> AsyncJob:
+        """Creates or updates object index by generating embeddings for objects that do not
+        already have embeddings.
+
+        Indexes the predictions of ``model_run_id``, or with ``gt_only=True`` the ground
+        truth annotations (one of the two must be given). Idempotent: objects already
+        indexed keep their embeddings. Returns the indexing job.
+        """
+        return cast(
+            "AsyncJob",
+            _rt.wrap(_rt.call(self._core.create_object_index, model_run_id, gt_only), self),
+        )
+
+    def get_image_indexing_status(self) -> dict[str, Any]:
+        """Gets the primary image index progress for the dataset.
+
+        Returns ``{"embedding_count", "image_count", "percent_indexed",
+        "additional_context"}``.
+        """
+        return _rt.call(self._core.get_image_indexing_status)
+
+    def get_object_indexing_status(self, model_run_id: str | None = None) -> dict[str, Any]:
+        """Gets the primary object index progress of the dataset.
+
+        Without ``model_run_id``, the progress of the ground truth objects. Returns
+        ``{"embedding_count", "object_count", "percent_indexed", "additional_context"}``.
+        """
+        return _rt.call(self._core.get_object_indexing_status, model_run_id)
+
+    def export_embeddings(self, *, asynchronous: bool = False) -> list[dict[str, Any]] | AsyncJob:
+        """Fetches a pd.DataFrame-ready list of dataset embeddings.
+
+        Returns ``[{"reference_id": str, "embedding_vector": [float]}, ...]``. With
+        ``asynchronous=True`` (keyword-only) the service exports in a background job instead
+        and an ``AsyncJob`` is returned; when it completes, its ``status()["message"]
+        ["result"]`` lists the URLs of the exported files.
+        """
+        return cast(
+            "list[dict[str, Any]] | AsyncJob",
+            _rt.wrap(_rt.call(self._core.export_embeddings, asynchronous=asynchronous), self),
+        )
+
+    def list_autotags(self) -> list[dict[str, Any]]:
+        """Fetches all autotags of the dataset.
+
+        Returns ``[{"id", "name", "status": "completed" | "pending", "autotag_level":
+        "Image" | "Object"}, ...]``.
+        """
+        return _rt.call(self._core.list_autotags)
+
+    def autotag_items(
+        self, autotag_name: str, for_scores_greater_than: float = 0
+    ) -> dict[str, Any]:
+        """Fetches the autotag's items above the score threshold, sorted by descending score.
+
+        ``for_scores_greater_than`` is between -1 and 1. Returns ``{"autotagItems": [{"ref_id",
+        "score", "model_prediction_annotation_id", "ground_truth_annotation_id"}], "autotag":
+        {"id", "name", "status", "autotag_level"}}``.
+        """
+        return _rt.call(self._core.autotag_items, autotag_name, for_scores_greater_than)
+
+    def autotag_training_items(self, autotag_name: str) -> dict[str, Any]:
+        """Fetches items that were manually selected during refinement of the autotag.
+
+        The name is percent-encoded whole, as ``autotag_items`` sends it.
+
+        Returns ``{"autotagPositiveTrainingItems": [{"ref_id", ...}], "autotag": {...}}``.
+        """
+        return _rt.call(self._core.autotag_training_items, autotag_name)
+
+    def update_autotag(self, autotag_id: str) -> AsyncJob:
+        """Rerun autotag inference on all items in the dataset.
+
+        Only one such job may run at a time: wait for it before starting another. Returns
+        the inference job.
+        """
+        return cast("AsyncJob", _rt.wrap(_rt.call(self._core.update_autotag, autotag_id), self))
+
+    def ingest_tasks(self, task_ids: list[str]) -> dict[str, Any]:
+        """Ingest specific tasks from an existing Scale or Rapid project into the dataset.
+
+        Returns ``{"ingested_tasks": int, "ignored_tasks": int, "pending_tasks": int}``.
+        """
+        return _rt.call(self._core.ingest_tasks, task_ids)
+
+    def export_scale_task_info(self) -> Any:
+        """Fetches info for all linked Scale tasks of items/scenes in the dataset.
+
+        Returns ``[{"item" | "scene": ..., "scale_task_info": {"task_id", "task_status",
+        ...}}]`` with items as ``DatasetItem``; scene rows as the service sends them.
+        """
+        return _rt.call(self._core.export_scale_task_info)
+
+    def query_items(self, query: str) -> Pager[DatasetItem]:
+        """Fetches all DatasetItems that pertain to a given structured query.
+
+        ``query`` is in the Nucleus query language; an invalid one makes the service answer
+        with an error (``NucleusAPIError``) on the first page. ::
+
+            for item in dataset.query_items("metadata.weather = 'fog'"):
+                print(item.reference_id)
+        """
+        return _rt.pager(self._core.query_items(query), self)
 
     @property
     def dataset_id(self) -> str:

@@ -14,8 +14,8 @@ from nucleus_sync._jobs import AsyncJob
 from nucleus_sync._runtime import Pager
 
 if TYPE_CHECKING:
-    from nucleus_async import Model
     from nucleus_sync._client import NucleusClient
+    from nucleus_sync.resources.model import Model
 
 
 @_rt.register
@@ -183,11 +183,11 @@ class Slice(_rt.SyncResource):
         Each element is ``{"item": DatasetItem, "predictions": {"box": [...], ...}}``.
         ``model`` is a ``Model`` (or its id).
         """
-        return _rt.call(self._core.export_predictions, model)
+        return _rt.call(self._core.export_predictions, _rt.unwrap(model))
 
     def export_predictions_generator(self, model: Model | str) -> Pager[dict[str, Any]]:
         """Iterator over the slice's DatasetItems with the Predictions of ``model``."""
-        return _rt.pager(self._core.export_predictions_generator(model), self)
+        return _rt.pager(self._core.export_predictions_generator(_rt.unwrap(model)), self)
 
     def export_raw_items(self) -> Any:
         """Fetches a list of accessible URLs for each item in the Slice.

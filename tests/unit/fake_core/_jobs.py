@@ -50,15 +50,6 @@ class AsyncJob:
         return "Completed"
 
 
-class ExportJob(AsyncJob):
-    """A job whose result can be downloaded."""
-
-    async def download(self) -> list[str]:
-        """Download the export."""
-        await anyio.sleep(0)
-        return [self.job_id]
-
-
 async def wait_for_jobs(jobs: Iterable[AsyncJob], *, timeout: float | None = None) -> list[str]:
     """Wait on many jobs at once (a module-level coroutine the facade must block on)."""
     return [await job.wait_until_complete() for job in jobs]

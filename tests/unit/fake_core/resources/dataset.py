@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from .._events import record
-from .._jobs import ExportJob
+from .._exports import ExportJob
 from .._pagination import AsyncPager
 from ..types import Item
 from ._dataset_base import DatasetReads
