@@ -18,6 +18,7 @@ from ._errors import (
     DuplicateIDError,
     JobError,
     JobTimeoutError,
+    ModelCreationError,
     NoAPIKey,
     NotFoundError,
     NucleusAPIError,
@@ -36,6 +37,12 @@ from ._pagination import AsyncPager
 from ._retry import RetryPolicy
 from ._version import __version__
 from .resources import Dataset, Model, Slice
+from .resources.slice import (
+    SliceBuilderFilterAutotag,
+    SliceBuilderFilters,
+    SliceBuilderMethods,
+    SliceType,
+)
 from .types import *  # noqa: F403
 from .types import __all__ as _types_all
 
@@ -52,6 +59,7 @@ __all__ = [
     "JobStatus",
     "JobTimeoutError",
     "Model",
+    "ModelCreationError",
     "NoAPIKey",
     "NotFoundError",
     "NucleusAPIError",
@@ -64,6 +72,10 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Slice",
+    "SliceBuilderFilterAutotag",
+    "SliceBuilderFilters",
+    "SliceBuilderMethods",
+    "SliceType",
     "Timeouts",
     "UnprocessableEntityError",
     "UploadError",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import NucleusError, ValidationError
+from ._errors import ValidationError
 from .resources._dataset_base import segment
 from .resources.model import Model
 
@@ -12,11 +12,7 @@ if TYPE_CHECKING:
     from ._client import NucleusClient
     from ._transport import Transport
 
-__all__ = ["ModelClientMethods", "ModelCreationError"]
-
-
-class ModelCreationError(NucleusError):
-    """The service answered ``models/add`` without a model id."""
+__all__ = ["ModelClientMethods"]
 
 
 class ModelClientMethods:

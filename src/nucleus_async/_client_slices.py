@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import anyio.to_thread
 
-from ._client_models import ModelCreationError
-from ._errors import NucleusError
+from ._errors import ModelCreationError, NucleusError
 from .resources.dataset import Dataset
 from .resources.slice import Slice
 

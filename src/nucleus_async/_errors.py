@@ -16,6 +16,7 @@ __all__ = [
     "DuplicateIDError",
     "JobError",
     "JobTimeoutError",
+    "ModelCreationError",
     "NoAPIKey",
     "NotFoundError",
     "NucleusAPIError",
@@ -269,3 +270,7 @@ class JobTimeoutError(NucleusError, TimeoutError):
         super().__init__(
             f"Job {job_id} did not finish within {timeout:g} s (last status: {last_status})"
         )
+
+
+class ModelCreationError(NucleusError):
+    """The service answered ``models/add`` without a model id (or a Launch name clashed)."""

@@ -130,11 +130,6 @@ async def test_slice_exports_items_with_their_annotations(filled: Any) -> None:
     assert rows["img-3"]["annotations"] == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator: slice/{slc}/exportForTrainingPage builds rows from the page-token scope "
-    "instead of the ground truth (routes/slices.py _paged_export), so the rows come back empty",
-)
 async def test_slice_annotation_generator_streams_the_same_rows(filled: Any) -> None:
     await filled.annotate([box("img-1"), box("img-2", "bus")])
     slc = await filled.create_slice("annotated", ["img-1", "img-2", "img-3"])

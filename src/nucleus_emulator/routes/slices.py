@@ -436,7 +436,8 @@ def _export_rows(store: Store, items: Sequence[ItemRow], scope: str | None) -> l
     return [export_row(item.to_json(), units.get(item.id, [])) for item in items]
 
 
-def _paged_export(req: ApiRequest, row: SliceRow, scope: str | None) -> dict[str, Any]:
+def _paged_export(req: ApiRequest, row: SliceRow, source: str | None) -> dict[str, Any]:
+    """One page of export rows; ``source`` is ground truth or a model run's id."""
     body = req.json_object()
     size = item_routes.page_size(body, 10000)
     token = body.get("pageToken")
@@ -448,7 +449,7 @@ def _paged_export(req: ApiRequest, row: SliceRow, scope: str | None) -> dict[str
     page = items[start : start + size]
     has_more = start + size < len(items)
     return {
-        "data": _export_rows(req.store, page, scope),
+        "data": _export_rows(req.store, page, source),
         "nextPageToken": item_routes.encode_page_token(scope, start + size) if has_more else None,
     }
 

@@ -13,11 +13,13 @@ from nucleus_async import (
     DatasetItem,
     LidarScene,
     Prediction,
+    SliceBuilderFilters,
+    SliceBuilderMethods,
+    SliceType,
     UploadResponse,
     VideoScene,
 )
 from nucleus_async.resources.dataset import Dataset as _CoreDataset
-from nucleus_async.resources.slice import SliceBuilderFilters, SliceBuilderMethods, SliceType
 from nucleus_sync import _runtime as _rt
 from nucleus_sync._jobs import AsyncJob
 from nucleus_sync._runtime import Pager
