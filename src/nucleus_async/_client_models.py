@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ValidationError
+from ._errors import ModelCreationError, ValidationError
 from .resources._dataset_base import segment
 from .resources.model import Model
 

@@ -21,9 +21,11 @@ __all__ = ["AsyncJob", "JobStatus", "wait_for_jobs"]
 logger = logging.getLogger("nucleus_async")
 
 #: Polling starts at once, then backs off geometrically to a cap, so a quick job is seen
-#: quickly and a long one does not hammer the service.
+#: quickly and a long one does not hammer the service. With 1.2 the gap between polls stays
+#: under a quarter of the time waited (0.43 s around 2 s: a 2 s job is seen < 0.5 s late), and
+#: reaches the 5 s cap after ~21 polls (~25 s).
 FIRST_POLL_DELAY = 0.1
-POLL_BACKOFF = 1.5
+POLL_BACKOFF = 1.2
 MAX_POLL_DELAY = 5.0
 
 

@@ -58,6 +58,18 @@ def _validate_item(item: object, privacy_mode: bool) -> DatasetItem:
     return item
 
 
+#: Location prefixes that are certainly remote (the scheme is one the service fetches); anything
+#: else goes through ``DatasetItem.is_local`` (a full URL parse, ~25 µs, the top per-item cost).
+_REMOTE_PREFIXES = ("s3://", "gs://", "https://", "http://")
+
+
+def _is_local(item: DatasetItem) -> bool:
+    location = item.image_location or item.pointcloud_location
+    if location and location.startswith(_REMOTE_PREFIXES):
+        return False
+    return item.is_local
+
+
 def _image_content_type(path: str) -> str:
     # The service expects the extension verbatim: .jpg -> image/jpg, .jpeg -> image/jpeg.
     ext = os.path.splitext(path)[1][1:].lower()
@@ -182,7 +194,7 @@ class ItemUploader:
                 seen.add(item.reference_id)
             else:
                 item = raw
-            if item.is_local:
+            if _is_local(item):
                 local.append(item)
                 if len(local) >= local_batch_size:
                     if seen is not None:
@@ -218,7 +230,7 @@ class ItemUploader:
 
 
 async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
-    local_paths = [item.image_location for item in items if item.is_local]
+    local_paths = [item.image_location for item in items if _is_local(item)]
     if not local_paths:
         return
 
