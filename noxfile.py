@@ -8,7 +8,15 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "tests"]
 
-SOURCES = ["src", "tests", "tools", "examples", "noxfile.py"]
+SOURCES = [
+    "src",
+    "tests",
+    "tools",
+    "examples",
+    "docs/hooks.py",
+    "docs/griffe_literal_blocks.py",
+    "noxfile.py",
+]
 
 
 def install_project(session: nox.Session, extras: str = "dev") -> None:
@@ -49,3 +57,17 @@ def quickstart(session: nox.Session) -> None:
     """The main job: the quickstart on the embedded emulator."""
     install_project(session, extras="emulator")
     session.run("python", "examples/quickstart.py", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the served emulator (``-- --quick`` for a smoke run)."""
+    install_project(session)
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs, API pages from docstrings); warnings fail it."""
+    install_project(session, extras="dev,docs")
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})

@@ -69,12 +69,16 @@ class PeakRss:
 def _control(endpoint: str, path: str, payload: Any = None, key: str | None = None) -> Any:
     origin = endpoint.split("/v1/nucleus", 1)[0]
     data = None if payload is None else json.dumps(payload).encode()
-    request = urllib.request.Request(origin + path, data=data, method="GET" if data is None else "POST")
+    request = urllib.request.Request(
+        origin + path, data=data, method="GET" if data is None else "POST"
+    )
     request.add_header("Content-Type", "application/json")
     if key is not None:
         import base64
 
-        request.add_header("Authorization", "Basic " + base64.b64encode(f"{key}:".encode()).decode())
+        request.add_header(
+            "Authorization", "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+        )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,7 @@ QUICK = Sizes(
     box_items=50,
     local=10,
     local_kb=2,
-    delay=0.5,
+    delay=0.3,
     stream=2_000,
     latencies=(0.0, 0.05),
     stream_latencies=(0.0,),
@@ -105,6 +105,7 @@ def served_emulator(latency: float) -> Iterator[str]:
             ],
             stdout=subprocess.PIPE,
             text=True,
+            env=child_env(),
         )
         try:
             assert process.stdout is not None
@@ -150,7 +151,7 @@ async def _setup(endpoint: str, scenario: str, sizes: Sizes, tag: str) -> dict[s
         spec: dict[str, Any] = {}
         if scenario == "jobs":
             return spec
-        dataset = await client.create_dataset(f"bench {scenario} {tag}")
+        dataset = await client.create_dataset(f"bench {scenario} {tag}", is_scene=False)
         spec["dataset_id"] = dataset.id
         if scenario in ("annotate", "predictions"):
             items = [
@@ -182,9 +183,18 @@ def local_files(folder: Path, count: int, kb: int) -> list[str]:
 # -- running ---------------------------------------------------------------------------------
 
 
-def run_worker(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
-    env = {**os.environ, "NUCLEUS_PROGRESS": "0", "PYTHONWARNINGS": "ignore"}
+def child_env() -> dict[str, str]:
+    """The environment of the measured processes: a user's (bytecode caches on, no key)."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    # With PYTHONDONTWRITEBYTECODE every import compiles from source: import times would be
+    # several times what a user sees.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("NUCLEUS_API_KEY", None)
+    return env
+
+
+def run_worker(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
+    env = child_env()
     done = subprocess.run(
         [sys.executable, str(WORKER), json.dumps(spec)],
         capture_output=True,
@@ -269,6 +279,8 @@ def import_costs(modules: Sequence[str], repeat: int = 5) -> list[dict[str, Any]
     )
     out = []
     for module in modules:
+        # A first import writes the bytecode caches (as any earlier use would have).
+        subprocess.run([sys.executable, "-c", f"import {module}"], env=child_env(), check=True)
         walls, rsses, flags = [], [], ""
         for _ in range(repeat):
             done = subprocess.run(
@@ -276,6 +288,7 @@ def import_costs(modules: Sequence[str], repeat: int = 5) -> list[dict[str, Any]
                 capture_output=True,
                 text=True,
                 check=True,
+                env=child_env(),
             )
             dt, rss, click, rich, emu = done.stdout.split()
             walls.append(float(dt))
@@ -290,6 +303,7 @@ def import_costs(modules: Sequence[str], repeat: int = 5) -> list[dict[str, Any]
             capture_output=True,
             text=True,
             check=True,
+            env=child_env(),
         )
         cumulative = 0
         for line in importtime.stderr.splitlines():
@@ -343,7 +357,7 @@ def render(rows: list[Row], imports: list[dict[str, Any]], sizes: Sizes, elapsed
         ratio = ""
         ref = official.get((row.scenario, row.latency))
         if row.client != "official" and ref and wall:
-            ratio = f"{ref / wall:.1f}×"
+            ratio = f"{ref / wall:.1f}x"
         lines.append(
             f"| {title} | {latency} | {row.client} | {wall_text} | {row.median('requests'):.0f} "
             f"| {row.median('peak_in_flight'):.0f} | {row.median('rss_growth_mb'):.1f} MB "
@@ -357,8 +371,8 @@ def render(rows: list[Row], imports: list[dict[str, Any]], sizes: Sizes, elapsed
     ]
     for entry in imports:
         lines.append(
-            f"| `import {entry['module']}` | {entry['wall_s']:.3f} s | {entry['importtime_s']:.3f} s "
-            f"| {entry['rss_mb']:.1f} MB | {entry['heavy']} |"
+            f"| `import {entry['module']}` | {entry['wall_s']:.3f} s "
+            f"| {entry['importtime_s']:.3f} s | {entry['rss_mb']:.1f} MB | {entry['heavy']} |"
         )
     lines.append("")
     lines.append(f"Total benchmark time: {elapsed:.0f} s.")
@@ -385,10 +399,8 @@ def machine() -> str:
         "uvicorn",
         "starlette",
     ):
-        try:
+        with suppress(importlib.metadata.PackageNotFoundError):
             versions.append(f"{dist} {importlib.metadata.version(dist)}")
-        except importlib.metadata.PackageNotFoundError:
-            pass
     return (
         f"Machine: {os.cpu_count()} cores, {memory} memory, {platform.machine()}, "
         f"{platform.system()} {platform.release()}; Python {platform.python_version()} "
@@ -403,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", default=",".join(CLIENTS))
     parser.add_argument("--latencies", default=None, help="comma-separated seconds")
     parser.add_argument("--repeat", type=int, default=None, help="runs per cell (median)")
+    parser.add_argument("--stream", type=int, default=None, help="items of the stream scenario")
     parser.add_argument("--no-imports", action="store_true", help="skip the import-time probe")
     parser.add_argument(
         "--output", default=None, help="where to write the table (default benchmarks/RESULTS.md)"
@@ -413,6 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes.latencies = tuple(float(x) for x in args.latencies.split(","))
     if args.repeat:
         sizes.repeat = args.repeat
+    if args.stream:
+        sizes.stream = args.stream
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = set(scenarios) - set(ALL_SCENARIOS)
     if unknown:

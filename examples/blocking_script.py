@@ -78,6 +78,7 @@ def main() -> int:
         started = time.perf_counter()
         response = dataset.append(generate_items(args.items), batch_size=args.batch_size)
         elapsed = time.perf_counter() - started
+        assert isinstance(response, nucleus.UploadResponse)  # a job only with asynchronous=True
         print(
             f"append: {response.new_items} new, {response.ignored_items} ignored, "
             f"{response.upload_errors} errors in {elapsed:.2f} s "

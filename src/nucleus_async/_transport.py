@@ -12,17 +12,18 @@ network (error bodies, exception messages) has the key and its Basic-auth form s
 from __future__ import annotations
 
 import base64
+import importlib
 import itertools
 import json
 import logging
 import platform
+import sys
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
-from types import TracebackType
-from typing import Any
+from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 
 from ._config import ClientConfig
 from ._errors import (
@@ -34,6 +35,39 @@ from ._errors import (
     api_error_for_status,
 )
 from ._version import __version__
+
+
+def _import_httpx() -> ModuleType:
+    """``import httpx`` without its command-line module.
+
+    ``httpx/__init__`` imports ``httpx._main`` (its CLI) whenever click is installed, which
+    pulls in click, rich and pygments: about half of this package's import time and memory.
+    A placeholder stands in for ``httpx._main`` during the import; its ``main`` loads the real
+    CLI on first call, so ``httpx.main()`` still works, and the placeholder is removed at once
+    so a later ``import httpx._main`` gets the real module.
+    """
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return importlib.import_module("httpx")
+    placeholder = ModuleType("httpx._main")
+
+    def main(*args: Any, **kwargs: Any) -> Any:
+        if sys.modules.get("httpx._main") is placeholder:
+            del sys.modules["httpx._main"]
+        return importlib.import_module("httpx._main").main(*args, **kwargs)
+
+    placeholder.main = main  # type: ignore[attr-defined]
+    sys.modules["httpx._main"] = placeholder
+    try:
+        return importlib.import_module("httpx")
+    finally:
+        if sys.modules.get("httpx._main") is placeholder:
+            del sys.modules["httpx._main"]
+
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = _import_httpx()
 
 __all__ = ["USER_AGENT", "FilePart", "MultipartFactory", "Response", "Transport", "dumps"]
 
@@ -55,6 +89,7 @@ SIGNED_URL_ROUTE = "<signed url>"
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 _BODY_ON_NONE = frozenset({"POST", "PUT", "PATCH"})
 _REDACTED = "<redacted>"
+_DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
 
 
 def dumps(payload: Any) -> bytes:
@@ -194,8 +229,16 @@ class Transport:
         await self._http.aclose()
 
     def url(self, route: str) -> str:
-        """The service joins endpoint and route with one ``/`` and no normalisation."""
-        return f"{self._endpoint}/{route}"
+        """The service joins endpoint and route with one ``/`` and no normalisation.
+
+        A path segment that is exactly ``.`` or ``..`` (a reference id such as ``".."``) is
+        percent-encoded: httpx would otherwise remove it as a dot segment, and
+        ``DELETE dataset/ds/refloc/..`` would become ``DELETE dataset/ds``.
+        """
+        path, mark, query = route.partition("?")
+        if "." in path:
+            path = "/".join(_DOT_SEGMENTS.get(segment, segment) for segment in path.split("/"))
+        return f"{self._endpoint}/{path}{mark}{query}"
 
     async def request(
         self,

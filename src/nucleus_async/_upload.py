@@ -7,6 +7,7 @@ and batches that did not land after the transport's retries are reported by refe
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
@@ -45,10 +46,44 @@ def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
         )
 
 
+def _check_json_value(value: Any, field: str, obj: str) -> None:
+    """Refuse what ``json.dumps(allow_nan=False)`` would refuse, naming where it sits.
+
+    Checked with the item, so one bad value fails the call before any request instead of
+    failing its batch mid-upload after other batches were sent.
+    """
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(
+                f"must be a finite number, got {value!r} (JSON has no NaN or infinity)",
+                field=field,
+                obj=obj,
+            )
+        return
+    if isinstance(value, (list, tuple)):
+        for i, entry in enumerate(value):
+            _check_json_value(entry, f"{field}[{i}]", obj)
+        return
+    if isinstance(value, dict):
+        for key, entry in value.items():
+            if key is not None and not isinstance(key, (str, int, float, bool)):
+                raise ValidationError(
+                    f"keys must be strings, got {type(key).__name__}", field=field, obj=obj
+                )
+            _check_json_value(entry, f"{field}.{key}", obj)
+        return
+    raise ValidationError(
+        f"is not JSON-serializable ({type(value).__name__})", field=field, obj=obj
+    )
+
+
 def _validate_item(item: object, privacy_mode: bool) -> DatasetItem:
     if not isinstance(item, DatasetItem):
         raise ValidationError(f"expected a DatasetItem, got {type(item).__name__}", field="items")
     item.validate()
+    _check_json_value(item.metadata, "metadata", item.reference_id)
     if privacy_mode and (not item.width or not item.height):
         raise ValidationError(
             "items uploaded to a privacy-mode dataset need width and height",
@@ -230,17 +265,19 @@ class ItemUploader:
 
 
 async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
-    local_paths = [item.image_location for item in items if _is_local(item)]
-    if not local_paths:
+    local = [(item.image_location, item.reference_id) for item in items if _is_local(item)]
+    if not local:
         return
 
-    def missing() -> list[str]:
-        return [str(p) for p in local_paths if p is None or not os.path.isfile(p)]
+    def missing() -> list[tuple[str, str]]:
+        return [(str(p), ref) for p, ref in local if p is None or not os.path.isfile(p)]
 
     absent = await anyio.to_thread.run_sync(missing)
     if absent:
+        more = " …" if len(absent) > 5 else ""
         raise NotFoundError(
-            f"Local file(s) not found: {absent[:5]}{' …' if len(absent) > 5 else ''}"
+            f"Local file(s) not found: {[p for p, _ in absent[:5]]}{more} "
+            f"(image_location of reference ids {[r for _, r in absent[:5]]}{more})"
         )
 
 

@@ -15,6 +15,6 @@ def run_example(tmp_path: Path) -> RunExample:
 
     def run(name: str, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
         kwargs.setdefault("cwd", tmp_path)
-        return run_script(EXAMPLES / name, *args, **kwargs)  # type: ignore[arg-type]
+        return run_script(EXAMPLES / name, *args, **kwargs)
 
     return run

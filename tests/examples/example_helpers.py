@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -23,16 +24,15 @@ def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_script(
-    script: Path,
+def run_python(
     *args: str,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python script args…`` with no Nucleus configuration unless ``env`` gives some."""
+    """Run ``python args…`` with no Nucleus configuration unless ``env`` gives some."""
     return subprocess.run(
-        [sys.executable, str(script), *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -40,6 +40,11 @@ def run_script(
         cwd=cwd,
         check=False,
     )
+
+
+def run_script(script: Path, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run ``python script args…`` (keyword arguments as for :func:`run_python`)."""
+    return run_python(str(script), *args, **kwargs)
 
 
 def load_example(name: str) -> ModuleType:

@@ -39,7 +39,9 @@ class RecordingSleep:
         return len(self.delays)
 
 
-def policy(sleep: RecordingSleep | None = None, max_attempts: int = 10) -> nucleus_async.RetryPolicy:
+def policy(
+    sleep: RecordingSleep | None = None, max_attempts: int = 10
+) -> nucleus_async.RetryPolicy:
     return nucleus_async.RetryPolicy(
         max_attempts=max_attempts, sleep=sleep if sleep is not None else RecordingSleep()
     )

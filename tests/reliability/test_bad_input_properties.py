@@ -185,10 +185,16 @@ def test_missing_local_file_is_refused_before_any_request(
     _run(scenario())
 
 
+def box_with_nan_metadata(ref: str) -> BoxAnnotation:
+    box = BoxAnnotation(label="car", x=1, y=2, width=3, height=4, reference_id=ref)
+    box.metadata = {"score": math.nan}
+    return box
+
+
 @st.composite
 def broken_annotation(draw: st.DrawFn) -> tuple[Any, str, str]:
     ref = "item-" + str(draw(st.integers(0, 9)))
-    kind = draw(st.sampled_from(["box_number", "box_type", "polygon", "label", "ref", "meta"]))
+    kind = draw(st.sampled_from(["box_number", "box_type", "polygon", "ref"]))
     box = BoxAnnotation(label="car", x=1, y=2, width=3, height=4, reference_id=ref)
     if kind == "box_number":
         name = draw(st.sampled_from(["x", "y", "width", "height"]))
@@ -199,19 +205,17 @@ def broken_annotation(draw: st.DrawFn) -> tuple[Any, str, str]:
         setattr(box, name, draw(st.sampled_from(["1", None, [1], {"v": 1}])))
         return box, name, ref
     if kind == "polygon":
-        polygon = PolygonAnnotation(
-            label="p", vertices=[{"x": 0, "y": 0}, {"x": 1, "y": 1}], reference_id=ref
-        )
-        polygon.vertices[draw(st.integers(0, 1))].x = draw(non_finite)
-        return polygon, "vertices", ref
-    if kind == "label":
-        box.label = draw(st.sampled_from([None, 3, ["car"]]))
-        return box, "label", ref
-    if kind == "ref":
-        box.reference_id = draw(st.sampled_from(["", None, 5]))
-        return box, "reference_id", ""
-    box.metadata = {"score": draw(non_finite)}
-    return box, "metadata", ref
+        # Points are frozen and checked when built, so a polygon cannot hold a NaN later:
+        # building one is the check.
+        with pytest.raises(ValidationError) as caught:
+            PolygonAnnotation(
+                label="p", vertices=[{"x": draw(non_finite), "y": 0}], reference_id=ref
+            )
+        assert "vertices" in str(caught.value) or "x" in str(caught.value)
+        box.x = draw(non_finite)
+        return box, "x", ref
+    box.reference_id = draw(st.sampled_from(["", None, 5]))
+    return box, "reference_id", ""
 
 
 @SETTINGS
@@ -260,3 +264,39 @@ async def test_unknown_taxonomy_label_is_reported_per_item(emu: Emulator) -> Non
     errors = response.get("errors") or []
     assert len(errors) == 1 and "mauve" in errors[0] and "tx-1" in errors[0], response
     assert response["annotations_processed"] == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="annotation labels are not type-checked on the client (types/annotations.py "
+    "_check_common): a None/int label is sent; reported to the lead",
+)
+async def test_non_string_label_is_refused_before_any_request(emu: Emulator) -> None:
+    async with make_client(emu.endpoint, emulator=emu) as client:
+        dataset = await client.create_dataset("bad-label", is_scene=False)
+        await dataset.append(remote_items(1, "item"))
+        box = BoxAnnotation(label="car", x=1, y=2, width=3, height=4, reference_id="item-0")
+        box.label = None  # type: ignore[assignment]
+        before = posts_to(emu, "/annotate")
+        with pytest.raises(ValidationError):
+            await dataset.annotate([box])
+        assert posts_to(emu, "/annotate") == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="annotation metadata is not checked for NaN/infinity on the client: the batch "
+    "fails mid-upload (UploadError) after other batches were sent; reported to the lead",
+)
+async def test_nan_annotation_metadata_is_refused_before_any_request(emu: Emulator) -> None:
+    async with make_client(emu.endpoint, emulator=emu) as client:
+        dataset = await client.create_dataset("bad-ann-meta", is_scene=False)
+        await dataset.append(remote_items(1, "item"))
+        good = [
+            BoxAnnotation(label="car", x=i, y=0, width=1, height=1, reference_id="item-0")
+            for i in range(10)
+        ]
+        before = posts_to(emu, "/annotate")
+        with pytest.raises(ValidationError):
+            await dataset.annotate([*good, box_with_nan_metadata("item-0")], batch_size=2)
+        assert posts_to(emu, "/annotate") == before

@@ -149,7 +149,9 @@ async def test_50k_annotations_at_20_percent_faults(emu: Emulator, served: str) 
         emu.configure_faults(slow_seconds=9.0)
         response = await dataset.annotate(boxes, batch_size=500)
         emu.configure_faults(rate=0.0)
-    _report("50k annotations", emu, sleep, str({k: v for k, v in response.items() if k != "errors"}))
+    _report(
+        "50k annotations", emu, sleep, str({k: v for k, v in response.items() if k != "errors"})
+    )
     assert isinstance(response, dict)
     assert not response.get("errors"), response.get("errors")[:3]
     assert response["annotations_processed"] + response["annotations_ignored"] == 50_000
@@ -238,7 +240,9 @@ def test_sync_facade_under_faults(emu: Emulator, served: str) -> None:
     assert isinstance(caught.value.failed_batches[0][1], nucleus_async.ServerError)
 
 
-async def test_multipart_retry_rereads_the_files(emu: Emulator, served: str, tmp_path: Path) -> None:
+async def test_multipart_retry_rereads_the_files(
+    emu: Emulator, served: str, tmp_path: Path
+) -> None:
     """The first attempt fails; before the retry the files change on disk; the server gets
     the new bytes, so the retry built its body from the files again (not from a cached copy)."""
     paths = _write_images(tmp_path, 3, b"old")

@@ -1,0 +1,45 @@
+"""The benchmark harness in a tiny configuration, so it cannot rot between full runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> object:
+    spec = importlib.util.spec_from_file_location("nucleus_bench_run", RUN)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run_writes_a_table(bench: object, tmp_path: Path) -> None:
+    output = tmp_path / "RESULTS.md"
+    code = bench.main(  # type: ignore[attr-defined]
+        [
+            "--quick",
+            "--scenarios",
+            "append_remote,jobs",
+            "--clients",
+            "async,sync",
+            "--latencies",
+            "0",
+            "--no-imports",
+            "--output",
+            str(output),
+        ]
+    )
+    assert code == 0
+    text = output.read_text()
+    assert "Machine:" in text and "Packages:" in text
+    rows = [line for line in text.splitlines() if line.startswith("| append 200 remote items")]
+    assert len(rows) == 2 and all("failed" not in row for row in rows)
+    assert "wait: completed job" in text
