@@ -402,7 +402,7 @@ def _make_box(prediction: bool) -> StructureHook:
     def hook(d: Mapping[str, Any], cls: Any) -> Any:
         g = _geometry(d)
         kwargs = {
-            "label": d.get("label", 0),
+            "label": d.get("label", ""),
             "x": g.get("x", 0),
             "y": g.get("y", 0),
             "width": g.get("width", 0),
@@ -433,7 +433,7 @@ def _make_vertices(prediction: bool, polygon: bool) -> StructureHook:
 
     def hook(d: Mapping[str, Any], cls: Any) -> Any:
         kwargs = {
-            "label": d.get("label", 0),
+            "label": d.get("label", ""),
             "vertices": [_point(v) for v in _geometry(d).get("vertices", [])],
             "reference_id": d["reference_id"],
             "annotation_id": d.get("annotation_id"),
@@ -463,7 +463,7 @@ def _make_keypoints(prediction: bool) -> StructureHook:
     def hook(d: Mapping[str, Any], cls: Any) -> Any:
         g = _geometry(d)
         kwargs = {
-            "label": d.get("label", 0),
+            "label": d.get("label", ""),
             "keypoints": [_keypoint(k) for k in g.get("keypoints", [])],
             "names": g["names"],
             "skeleton": g.get("skeleton"),
@@ -493,7 +493,7 @@ def _make_cuboid(prediction: bool) -> StructureHook:
     def hook(d: Mapping[str, Any], cls: Any) -> Any:
         g = _geometry(d)
         kwargs = {
-            "label": d.get("label", 0),
+            "label": d.get("label", ""),
             "position": _p3(g["position"]),
             "dimensions": _p3(g["dimensions"]),
             "yaw": g.get("yaw", 0),
@@ -527,7 +527,7 @@ def _make_category(prediction: bool, scene: bool = False, multi: bool = False) -
             kwargs["labels"] = d["labels"]
         else:
             # Annotations require a label; predictions default it to 0, as the service may.
-            kwargs["label"] = d.get("label", 0) if prediction else d["label"]
+            kwargs["label"] = d.get("label", "") if prediction else d["label"]
         if not scene:
             kwargs["track_reference_id"] = d.get("track_reference_id")
         if prediction:

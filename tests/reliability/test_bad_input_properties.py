@@ -266,11 +266,6 @@ async def test_unknown_taxonomy_label_is_reported_per_item(emu: Emulator) -> Non
     assert response["annotations_processed"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="annotation labels are not type-checked on the client (types/annotations.py "
-    "_check_common): a None/int label is sent; reported to the lead",
-)
 async def test_non_string_label_is_refused_before_any_request(emu: Emulator) -> None:
     async with make_client(emu.endpoint, emulator=emu) as client:
         dataset = await client.create_dataset("bad-label", is_scene=False)
@@ -283,11 +278,6 @@ async def test_non_string_label_is_refused_before_any_request(emu: Emulator) -> 
         assert posts_to(emu, "/annotate") == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="annotation metadata is not checked for NaN/infinity on the client: the batch "
-    "fails mid-upload (UploadError) after other batches were sent; reported to the lead",
-)
 async def test_nan_annotation_metadata_is_refused_before_any_request(emu: Emulator) -> None:
     async with make_client(emu.endpoint, emulator=emu) as client:
         dataset = await client.create_dataset("bad-ann-meta", is_scene=False)

@@ -23,8 +23,11 @@ def test_to_json_is_default_separators() -> None:
     assert Point(1, 2).to_json() == '{"x": 1, "y": 2}'
 
 
-def test_to_json_refuses_nan_in_metadata() -> None:
-    box = BoxAnnotation("car", 0, 0, 1, 1, "img", metadata={"score": math.nan})
+def test_nan_in_metadata_is_refused_at_construction_and_in_to_json() -> None:
+    with pytest.raises(ValidationError, match=r"metadata\.score"):
+        BoxAnnotation("car", 0, 0, 1, 1, "img", metadata={"score": math.nan})
+    box = BoxAnnotation("car", 0, 0, 1, 1, "img")
+    box.metadata["nested"] = [1.0, {"x": math.inf}]
     with pytest.raises(ValueError):
         box.to_json()
 

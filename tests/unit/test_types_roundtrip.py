@@ -174,8 +174,10 @@ def test_dataset_info_round_trip_and_key_access() -> None:
 
 def test_box_from_json_defaults() -> None:
     box = BoxAnnotation.from_json({"reference_id": "img", "geometry": {"x": 1}})
-    assert (box.label, box.x, box.y, box.width, box.height) == (0, 1, 0, 0, 0)
-    assert box.annotation_id == "0-1-0-0-0-img"
+    # The official client defaults a missing label to the integer 0; labels are strings here
+    # (a non-string label is refused), so a missing one reads back as "".
+    assert (box.label, box.x, box.y, box.width, box.height) == ("", 1, 0, 0, 0)
+    assert box.annotation_id == "-1-0-0-0-img"
     assert box.metadata == {}
 
 

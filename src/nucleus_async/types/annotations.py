@@ -14,6 +14,7 @@ from .base import (
     JSONDict,
     WireUnit,
     check_finite_vector,
+    check_json_finite,
     check_mapping,
     check_number,
     is_local_path,
@@ -64,12 +65,17 @@ def _check_common(unit: Any) -> str:
             field="reference_id",
             obj=f"{type(unit).__name__}(label={label!r})",
         )
+    label = getattr(unit, "label", _MISSING)
+    if label is not _MISSING and type(label) is not str:
+        raise ValidationError(f"must be a string, got {label!r}", field="label", obj=ref)
     metadata = getattr(unit, "metadata", _MISSING)
     if type(metadata) is not dict and metadata is not _MISSING:
         if metadata is None:  # set to None after construction: sent as {} like at construction
             unit.metadata = {}
         else:
             check_mapping(metadata, "metadata", ref)
+    if metadata:
+        check_json_finite(metadata, "metadata", ref)
     ann_id = getattr(unit, "annotation_id", None)
     track = getattr(unit, "track_reference_id", None)
     task = getattr(unit, "_task_id", None)

@@ -106,6 +106,29 @@ def check_finite_vector(value: Any, field: str, obj: str | None) -> None:
         check_number(element, f"{field}[{index}]", obj)
 
 
+def check_json_finite(value: Any, field: str, obj: str | None) -> None:
+    """No NaN or infinity anywhere inside user JSON (the service refuses them)."""
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise ValidationError(
+                f"must not contain NaN or infinity, got {value!r}", field=field, obj=obj
+            )
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if type(inner) in _SCALARS:
+                if type(inner) is float and not math.isfinite(inner):
+                    check_json_finite(inner, f"{field}.{key}", obj)
+            else:
+                check_json_finite(inner, f"{field}.{key}", obj)
+    elif isinstance(value, (list, tuple)):
+        for index, inner in enumerate(value):
+            if type(inner) not in _SCALARS or type(inner) is float:
+                check_json_finite(inner, f"{field}[{index}]", obj)
+
+
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def check_mapping(value: Any, field: str, obj: str | None) -> None:
     """``value`` must be a dict (user metadata, class_pdf)."""
     if not isinstance(value, Mapping):
