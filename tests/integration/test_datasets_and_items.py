@@ -102,7 +102,7 @@ async def test_missing_local_file_is_rejected_before_upload(
     dataset: Any, tmp_path: Path, emulator: Emulator
 ) -> None:
     items = [nucleus.DatasetItem(image_location=str(tmp_path / "absent.png"), reference_id="x")]
-    with pytest.raises(nucleus.NotFoundError, match="absent.png"):
+    with pytest.raises(nucleus.NotFoundError, match=r"absent\.png"):
         await dataset.append(items)
     assert await all_items(dataset) == []
 
