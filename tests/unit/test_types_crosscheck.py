@@ -286,11 +286,24 @@ def test_from_json_matches_official_for_server_shapes() -> None:
     mine = ours.DatasetItem.from_json(dict(server_item))
     theirs = nucleus.DatasetItem.from_json(dict(server_item))
     assert mine.to_payload() == theirs.to_payload()
-    box = {"type": "box", "reference_id": "img_9", "geometry": {"x": 1, "y": 2}}
+    box = {"type": "box", "label": "car", "reference_id": "img_9", "geometry": {"x": 1, "y": 2}}
     assert (
         ours.BoxAnnotation.from_json(box).to_payload()
         == nucleus.BoxAnnotation.from_json(box).to_payload()
     )
+
+
+def test_a_box_without_label_reads_back_with_an_empty_string_label() -> None:
+    # Deliberate difference: the official client defaults a missing label to the integer 0,
+    # which this SDK refuses (labels are strings), so the default is "" (and the default id
+    # follows it).
+    box = {"type": "box", "reference_id": "img_9", "geometry": {"x": 1, "y": 2}}
+    mine = ours.BoxAnnotation.from_json(box).to_payload()
+    theirs = nucleus.BoxAnnotation.from_json(box).to_payload()
+    assert (mine["label"], theirs["label"]) == ("", 0)
+    assert (mine["annotation_id"], theirs["annotation_id"]) == ("-1-2-0-0-img_9", "0-1-2-0-0-img_9")
+    differing = {k for k in mine if mine[k] != theirs[k]}
+    assert differing == {"label", "annotation_id"}
 
 
 def test_default_ids_match_official() -> None:
