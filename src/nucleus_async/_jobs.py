@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ._errors import JobError, JobTimeoutError, NucleusAPIError, NucleusConnectionError
+from ._progress import ProgressTask, progress_for
 
 if TYPE_CHECKING:
     from ._client import NucleusClient
@@ -27,6 +28,22 @@ logger = logging.getLogger("nucleus_async")
 FIRST_POLL_DELAY = 0.1
 POLL_BACKOFF = 1.2
 MAX_POLL_DELAY = 5.0
+
+
+def _show_steps(bar: ProgressTask, status: Mapping[str, Any], shown: int) -> int:
+    """Move the bar to the job's completed steps; return the steps now shown."""
+    total, done = status.get("total_steps"), status.get("completed_steps")
+    try:
+        total_steps = int(total) if total is not None else None
+        done_steps = int(done) if done is not None else shown
+    except (TypeError, ValueError):
+        return shown
+    if total_steps:
+        bar.set_total(total_steps)
+    if done_steps > shown:
+        bar.advance(done_steps - shown)
+        return done_steps
+    return shown
 
 
 class JobStatus(str, Enum):
@@ -137,6 +154,7 @@ class AsyncJob:
         poll_interval: float = FIRST_POLL_DELAY,
         max_poll_interval: float = MAX_POLL_DELAY,
         raise_on_error: bool = True,
+        progress: bool | None = None,
     ) -> dict[str, Any]:
         """Wait until the job leaves ``Queued``/``Running``; return its final status.
 
@@ -145,7 +163,21 @@ class AsyncJob:
         transport's retries) is logged and polling goes on. Raises ``JobError`` (with the job's
         errors) when the job ends in an ``Errored*`` state and ``raise_on_error`` is true, and
         ``JobTimeoutError`` when ``timeout`` seconds pass first (the job keeps running).
+        ``progress`` shows a bar of the job's steps (default: the client's setting).
         """
+        setting = self._client.config.progress if progress is None else progress
+        with progress_for(setting).task(f"Waiting for job {self.job_id}") as bar:
+            return await self._wait(timeout, poll_interval, max_poll_interval, raise_on_error, bar)
+
+    async def _wait(
+        self,
+        timeout: float | None,
+        poll_interval: float,
+        max_poll_interval: float,
+        raise_on_error: bool,
+        bar: ProgressTask,
+    ) -> dict[str, Any]:
+        steps_shown = 0
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = poll_interval
         last: dict[str, Any] | None = None
@@ -162,8 +194,10 @@ class AsyncJob:
                     raise
                 logger.info("job %s: status poll failed (%s); polling on", self.job_id, exc)
             else:
-                if last is not None and self.job_last_known_status not in _IN_PROGRESS:
-                    break
+                if last is not None:
+                    steps_shown = _show_steps(bar, last, steps_shown)
+                    if self.job_last_known_status not in _IN_PROGRESS:
+                        break
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

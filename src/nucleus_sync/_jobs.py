@@ -109,6 +109,7 @@ class AsyncJob(_rt.SyncResource):
         poll_interval: float = FIRST_POLL_DELAY,
         max_poll_interval: float = MAX_POLL_DELAY,
         raise_on_error: bool = True,
+        progress: bool | None = None,
     ) -> dict[str, Any]:
         """Wait until the job leaves ``Queued``/``Running``; return its final status.
 
@@ -117,6 +118,7 @@ class AsyncJob(_rt.SyncResource):
         transport's retries) is logged and polling goes on. Raises ``JobError`` (with the job's
         errors) when the job ends in an ``Errored*`` state and ``raise_on_error`` is true, and
         ``JobTimeoutError`` when ``timeout`` seconds pass first (the job keeps running).
+        ``progress`` shows a bar of the job's steps (default: the client's setting).
         """
         return _rt.call(
             self._core.wait_until_complete,
@@ -124,6 +126,7 @@ class AsyncJob(_rt.SyncResource):
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             raise_on_error=raise_on_error,
+            progress=progress,
         )
 
     def sleep_until_complete(self, verbose_std_out: bool = True) -> None:
