@@ -231,23 +231,44 @@ class Router:
     def __init__(self, groups: Iterable[RouteGroup]) -> None:
         routes = [route for group in groups for route in group.routes]
         self.routes = sorted(routes, key=lambda r: r.specificity)
+        # Only routes with as many segments, whose last segment is that literal or a parameter,
+        # can match: candidates by (length, last literal) and (length, None), in `routes` order.
+        keys: set[tuple[int, str | None]] = {(len(r.segments), None) for r in self.routes}
+        keys |= {
+            (len(r.segments), r.segments[-1]) for r in self.routes if not _is_param(r.segments[-1])
+        }
+        self._candidates: dict[tuple[int, str | None], list[tuple[Route, tuple[int, ...]]]] = {
+            (n, last): [
+                (r, r.specificity)
+                for r in self.routes
+                if len(r.segments) == n and (_is_param(r.segments[-1]) or r.segments[-1] == last)
+            ]
+            for n, last in keys
+        }
 
     def resolve(self, method: str, raw_path: str) -> tuple[Route | None, dict[str, str], list[str]]:
         """The route and decoded params; or None with the methods the path allows."""
         segments = raw_path.split("/")[1:]
+        candidates = self._candidates.get((len(segments), segments[-1] if segments else None))
+        if candidates is None:
+            candidates = self._candidates.get((len(segments), None), [])
         allowed: list[str] = []
         best: tuple[int, ...] | None = None
-        for route in self.routes:
-            if best is not None and route.specificity != best:
+        for route, specificity in candidates:
+            if best is not None and specificity != best:
                 break  # only the most specific matching pattern decides (so 405 Allow is exact)
             params = route.match(segments)
             if params is None:
                 continue
-            best = route.specificity
+            best = specificity
             if route.method == method:
                 return route, params, []
             allowed.append(route.method)
         return None, {}, sorted(set(allowed))
+
+
+def _is_param(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
 
 
 def json_bytes(body: Json) -> bytes:
@@ -460,8 +481,46 @@ def _fault_reply(kind: str, retry_after: int) -> tuple[int, Json, dict[str, str]
     return status, {"error": f"Injected fault: HTTP {status}"}, {}
 
 
+#: A synchronous handler runs inline on the event loop while its recent runs (with a body of at
+#: most `INLINE_MAX_BODY` bytes, not multipart) took under `INLINE_MAX_SECONDS`: a worker-thread
+#: hop costs more than a small append. Slower routes and bigger bodies go to a worker thread so
+#: the loop keeps reading other requests meanwhile (SQLite releases the GIL while it works).
+INLINE_MAX_SECONDS = 0.005
+INLINE_MAX_BODY = 64 * 1024
+#: Worker threads for those (per event loop). Every handler shares one SQLite connection behind a
+#: lock, so more threads would only fight over it and over the GIL.
+HANDLER_THREADS = 2
+_handler_limiter: anyio.lowlevel.RunVar[anyio.CapacityLimiter] = anyio.lowlevel.RunVar(
+    "nucleus_emulator_handler_limiter"
+)
+#: Recent run time (seconds, smoothed) of each synchronous handler on small requests.
+_handler_cost: dict[Handler, float] = {}
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    try:
+        return _handler_limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(HANDLER_THREADS)
+        _handler_limiter.set(limiter)
+        return limiter
+
+
+def _timed(handler: Handler, request: ApiRequest) -> Any:
+    started = time.perf_counter()
+    try:
+        return handler(request)
+    finally:
+        elapsed = time.perf_counter() - started
+        _handler_cost[handler] = (_handler_cost.get(handler, elapsed) + elapsed) / 2
+
+
 async def _call(handler: Handler, request: ApiRequest) -> Any:
     if inspect.iscoroutinefunction(handler):
         return await handler(request)
+    if request.form is None and len(request.body) <= INLINE_MAX_BODY:
+        if _handler_cost.get(handler, 0.0) < INLINE_MAX_SECONDS:
+            return _timed(handler, request)
+        return await anyio.to_thread.run_sync(_timed, handler, request, limiter=_limiter())
     # Synchronous handlers (SQLite work) run on a worker thread so the loop keeps serving.
-    return await anyio.to_thread.run_sync(handler, request)
+    return await anyio.to_thread.run_sync(handler, request, limiter=_limiter())

@@ -243,15 +243,67 @@ def _tracking_protocol(registry: ConnectionRegistry) -> type[asyncio.Protocol]:
 
     class TrackingProtocol(base):  # type: ignore[misc]
         _peer: Any = None
+        _raw_transport: Any = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:
-            super().connection_made(transport)
+            super().connection_made(_CoalescingTransport(transport))
+            self._raw_transport = transport
             self._peer = transport.get_extra_info("peername")
             registry.add(self._peer, transport)
 
         def connection_lost(self, exc: Exception | None) -> None:
-            registry.remove(self._peer, self.transport)
+            registry.remove(self._peer, self._raw_transport)
             super().connection_lost(exc)
 
     protocol: type[asyncio.Protocol] = TrackingProtocol
     return protocol
+
+
+#: Writes shorter than this are held until the next write or the end of the loop iteration.
+_HOLD_BYTES = 16 * 1024
+
+
+class _CoalescingTransport:
+    """A transport whose short writes wait for the next write (or the end of this loop turn).
+
+    uvicorn writes a response's status line and headers, then its body: two `send()` calls, and
+    on loopback each one costs a wake-up of the peer. Joined, a small answer leaves in one.
+    Everything else is the wrapped transport's.
+    """
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held: bytes | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            if len(data) <= 1024 * 1024:
+                self._transport.write(held + bytes(data))
+                return
+            self._transport.write(held)
+        elif len(data) < _HOLD_BYTES:
+            self._held = bytes(data)
+            asyncio.get_running_loop().call_soon(self._flush)
+            return
+        self._transport.write(data)
+
+    def _flush(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and not self._transport.is_closing():
+            self._transport.write(held)
+
+    def writelines(self, chunks: Iterable[bytes | bytearray | memoryview]) -> None:
+        self.write(b"".join(chunks))
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)

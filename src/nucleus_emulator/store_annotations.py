@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nucleus_emulator.store import Store, now_iso
+from nucleus_emulator.store import Store, _dumps, now_iso
 
 #: Order in which the client converts annotation types (also our read order).
 ANNOTATION_KINDS = (
@@ -60,12 +60,9 @@ def register_scene_resolver(resolver: SceneResolver) -> SceneResolver:
     return resolver
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
-
-
 def dumps(value: Any) -> str:
-    """Compact JSON (one shared encoder: `json.dumps` with options builds one per call)."""
-    return _ENCODER.encode(value)
+    """Compact JSON, as `json.dumps(value, separators=(",", ":"))` writes it."""
+    return _dumps(value)
 
 
 def bulk_ids(prefix: str, count: int) -> list[str]:
@@ -96,7 +93,7 @@ def _chunks(values: Sequence[str], size: int = _IN_CHUNK) -> Iterable[Sequence[s
 # -- validation ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs 6x (one per unit)
 class AnnotationInput:
     """A validated unit: where it goes, its identity, and the payload to store verbatim."""
 
@@ -117,7 +114,14 @@ def _is_number(value: Any) -> bool:
 
 
 def _point_error(point: Any, keys: Sequence[str]) -> bool:
-    return not isinstance(point, dict) or any(not _is_number(point.get(k)) for k in keys)
+    if not isinstance(point, dict):
+        return True
+    for key in keys:
+        value = point.get(key)
+        kind = type(value)
+        if kind is not float and kind is not int and not _is_number(value):  # fast path first
+            return True
+    return False
 
 
 def _geometry_error(kind: str, payload: dict[str, Any]) -> str | None:
@@ -393,26 +397,29 @@ def upload(
     """
     result = UploadResult()
     scope = run_id or GROUND_TRUTH
-    valid: list[tuple[int, AnnotationInput]] = []
+    # Payloads are encoded before the lock is taken (another upload may be storing meanwhile).
+    valid: list[tuple[int, AnnotationInput, str]] = []
     errors: list[tuple[int, str]] = []  # reported in input order
     for position, unit in enumerate(units):
         if isinstance(unit, AnnotationInput):
-            valid.append((position, unit))
+            valid.append((position, unit, dumps(unit.payload)))
         else:
             payload, reason = unit
             errors.append((position, error_text(payload, reason)))
             result.count(None, 2)
+    ids = iter(bulk_ids("pred" if run_id else "ann", len(valid)))
     with store.transaction() as conn:
-        items = _item_ids(conn, dataset_id, [u.reference_id for _, u in valid])
+        items = _item_ids(conn, dataset_id, [u.reference_id for _, u, _ in valid])
         scene_refs = [
             u.reference_id
-            for _, u in valid
+            for _, u, _ in valid
             if u.reference_id not in items and u.kind == "category" and run_id is None
         ]
         scenes = _scene_ids(conn, dataset_id, scene_refs)
         known_taxonomies = taxonomies(conn, dataset_id)
-        placed: list[tuple[AnnotationInput, str | None, str | None]] = []
-        for position, unit in valid:
+        groups: dict[str, list[tuple[Any, ...]]] = {"segmentation": [], "other": []}
+        tracks: dict[str, None] = {}
+        for position, unit, text in valid:
             item_id = items.get(unit.reference_id)
             scene_id = None if item_id is not None else scenes.get(unit.reference_id)
             if item_id is None and scene_id is None:
@@ -426,22 +433,15 @@ def upload(
                 )
                 result.count(unit.kind, 2)
                 continue
-            problem = _taxonomy_error(unit, known_taxonomies)
-            if problem:
-                errors.append((position, error_text(unit.payload, problem)))
-                result.count(unit.kind, 2)
-                continue
-            placed.append((unit, item_id, scene_id))
-        # The unique index decides: a conflicting identity is skipped or updated in place
-        # (keeping id and position), and `rowcount` says how many rows were stored.
-        statement = _UPSERT if update else _INSERT_NEW
-        ids = bulk_ids("pred" if run_id else "ann", len(placed))
-        groups: dict[str, list[tuple[Any, ...]]] = {"segmentation": [], "other": []}
-        tracks: dict[str, None] = {}
-        for new, (unit, item_id, scene_id) in zip(ids, placed, strict=True):
+            if unit.kind in CATEGORY_KINDS:
+                problem = _taxonomy_error(unit, known_taxonomies)
+                if problem:
+                    errors.append((position, error_text(unit.payload, problem)))
+                    result.count(unit.kind, 2)
+                    continue
             groups["segmentation" if unit.kind == "segmentation" else "other"].append(
                 (
-                    new,
+                    next(ids),
                     dataset_id,
                     scope,
                     run_id,
@@ -456,11 +456,14 @@ def upload(
                     unit.track_reference_id,
                     unit.task_id,
                     unit.blob,
-                    dumps(unit.payload),
+                    text,
                 )
             )
             if unit.track_reference_id is not None:
                 tracks[unit.track_reference_id] = None
+        # The unique index decides: a conflicting identity is skipped or updated in place
+        # (keeping id and position), and `rowcount` says how many rows were stored.
+        statement = _UPSERT if update else _INSERT_NEW
         for group, rows in groups.items():
             if not rows:
                 continue
@@ -470,10 +473,11 @@ def upload(
             slots = result.by_group.setdefault(group, [0, 0, 0])
             slots[0] += stored
             slots[1] += len(rows) - stored
-        conn.executemany(
-            "INSERT OR IGNORE INTO tracks (dataset_id, reference_id) VALUES (?, ?)",
-            [(dataset_id, ref) for ref in tracks],
-        )
+        if tracks:
+            conn.executemany(
+                "INSERT OR IGNORE INTO tracks (dataset_id, reference_id) VALUES (?, ?)",
+                [(dataset_id, ref) for ref in tracks],
+            )
     result.errors = [text for _, text in sorted(errors, key=lambda e: e[0])]
     return result
 
