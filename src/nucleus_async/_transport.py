@@ -69,7 +69,15 @@ if TYPE_CHECKING:
 else:
     httpx = _import_httpx()
 
-__all__ = ["USER_AGENT", "FilePart", "MultipartFactory", "Response", "Transport", "dumps"]
+__all__ = [
+    "USER_AGENT",
+    "FilePart",
+    "MultipartFactory",
+    "Response",
+    "Transport",
+    "dumps",
+    "dumps_batch",
+]
 
 logger = logging.getLogger("nucleus_async")
 
@@ -90,14 +98,51 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 _BODY_ON_NONE = frozenset({"POST", "PUT", "PATCH"})
 _REDACTED = "<redacted>"
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+#: Stands in for the stream of a response already read (see ``Transport._attempt``).
+_SPENT_STREAM = httpx.ByteStream(b"")
+
+
+# One encoder (``json.dumps`` with options builds a new one per call).
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode
+
+#: Units turned into payload dicts at a time by ``dumps_batch``: bounds the dicts alive at once.
+_DUMPS_CHUNK = 256
 
 
 def dumps(payload: Any) -> bytes:
     """JSON as the service expects it; NaN and infinity are refused, as in the official client."""
     try:
-        return json.dumps(
-            payload, separators=(",", ":"), allow_nan=False, ensure_ascii=False
-        ).encode()
+        return _encode(payload).encode()
+    except ValueError as exc:
+        raise ValueError(f"Payload is not valid JSON (NaN or infinity?): {exc}") from None
+
+
+def dumps_batch(
+    head: Mapping[str, Any],
+    key: str,
+    units: Sequence[Any],
+    payload: Callable[[Any], Any],
+    tail: Mapping[str, Any] | None = None,
+) -> bytes:
+    """``dumps({**head, key: [payload(u) for u in units], **tail})``, byte for byte, without
+    the list of payload dicts: a few hundred payloads exist at a time, not a batch's worth."""
+    # One list of byte pieces, joined once: the finished body and the pieces (which add up
+    # to it) are the only copies.
+    try:
+        parts: list[bytes] = [b"{"]
+        for k, v in head.items():
+            parts += (_encode(k).encode(), b":", _encode(v).encode(), b",")
+        parts += (_encode(key).encode(), b":[")
+        for start in range(0, len(units), _DUMPS_CHUNK):
+            if start:
+                parts.append(b",")
+            chunk = _encode([payload(unit) for unit in units[start : start + _DUMPS_CHUNK]])
+            parts.append(chunk[1:-1].encode())
+        parts.append(b"]")
+        for k, v in (tail or {}).items():
+            parts += (b",", _encode(k).encode(), b":", _encode(v).encode())
+        parts.append(b"}")
+        return b"".join(parts)
     except ValueError as exc:
         raise ValueError(f"Payload is not valid JSON (NaN or infinity?): {exc}") from None
 
@@ -247,12 +292,13 @@ class Transport:
         payload: Any = None,
         *,
         multipart: MultipartFactory | None = None,
+        content: bytes | None = None,
     ) -> Any:
         """Send and decode JSON; raise the mapped ``NucleusAPIError`` on a final non-2xx.
 
         A 2xx body that is not JSON is returned as text.
         """
-        response = await self.send(method, route, payload, multipart=multipart)
+        response = await self.send(method, route, payload, multipart=multipart, content=content)
         try:
             return response.json()
         except ValueError:
@@ -265,20 +311,27 @@ class Transport:
         payload: Any = None,
         *,
         multipart: MultipartFactory | None = None,
+        content: bytes | None = None,
         raise_for_status: bool = True,
     ) -> Response:
         """Send one logical request, retrying per the policy; return the final response.
 
         JSON requests carry ``Content-Type: application/json`` (on every verb, as the official
-        client does); a POST/PUT/PATCH without payload sends ``{}``. With ``multipart`` the
-        factory is called for each attempt (inside the concurrency slot) and httpx sets the
-        multipart content type. Any non-2xx final status raises the ``NucleusAPIError``
-        subclass for it, unless ``raise_for_status`` is False.
+        client does); a POST/PUT/PATCH without payload sends ``{}``. ``content`` is a JSON body
+        already encoded (see :func:`dumps_batch`), sent as is instead of ``payload``. With
+        ``multipart`` the factory is called for each attempt (inside the concurrency slot) and
+        its parts are encoded as ``multipart/form-data``. Any non-2xx final status raises the
+        ``NucleusAPIError`` subclass for it, unless ``raise_for_status`` is False.
         """
         method = method.upper()
-        if multipart is None and payload is None and method in _BODY_ON_NONE:
-            payload = {}
-        body = None if payload is None else dumps(payload)
+        if content is not None:
+            if payload is not None or multipart is not None:
+                raise TypeError("content excludes payload and multipart")
+            body: bytes | None = content
+        else:
+            if multipart is None and payload is None and method in _BODY_ON_NONE:
+                payload = {}
+            body = None if payload is None else dumps(payload)
         headers = {} if multipart is not None else {"Content-Type": "application/json"}
         return await self._send_with_retries(
             method,
@@ -398,6 +451,11 @@ class Transport:
             # Not streamed: httpx reads the whole body and releases the connection, also
             # when reading fails or the task is cancelled.
             response = await self._http.send(request, auth=auth)
+            # httpx's response and its bound stream refer to each other, and the response
+            # holds the request and its body: left alone, every body (megabytes in a bulk
+            # upload) would live until the next cyclic garbage collection. Breaking the cycle
+            # frees them as soon as this attempt is over.
+            response.stream = _SPENT_STREAM
         logger.debug(
             "%s %s -> %d in %.1f ms (%d bytes)",
             method,

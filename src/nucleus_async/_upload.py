@@ -11,15 +11,15 @@ import math
 import os
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from functools import partial
 from typing import Any
 
-import aiofiles
 import anyio
 
-from ._concurrency import BatchFailure, fan_out
+from ._concurrency import MAX_BODY_BYTES_IN_FLIGHT, BatchFailure, ByteBudget, fan_out
 from ._errors import NotFoundError, UploadError, ValidationError
 from ._progress import progress_for
-from ._transport import FilePart, Transport, dumps
+from ._transport import FilePart, Transport, dumps, dumps_batch
 from .types import DatasetItem, UploadResponse
 
 __all__ = [
@@ -32,7 +32,22 @@ __all__ = [
 #: The service accepts at most this many files in one multipart request.
 MAX_LOCAL_FILES_PER_REQUEST = 10
 
-ItemBatch = tuple[bool, list[DatasetItem]]  # (is_local, items)
+
+class ItemBatch:
+    """One request's worth of items (all local or all remote), and its JSON body once built.
+
+    A remote batch's body is built by the producer (so the byte budget counts it) and dropped
+    by the worker once the request is over; a failed batch keeps only its items.
+    """
+
+    __slots__ = ("body", "error", "is_local", "items", "size")
+
+    def __init__(self, is_local: bool, items: list[DatasetItem]) -> None:
+        self.is_local = is_local
+        self.items = items
+        self.body: bytes | None = None
+        self.error: ValueError | None = None
+        self.size = 0
 
 
 def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
@@ -105,6 +120,10 @@ def _is_local(item: DatasetItem) -> bool:
     return item.is_local
 
 
+def _item_payload(item: DatasetItem) -> Any:
+    return item.to_payload()
+
+
 def _image_content_type(path: str) -> str:
     # The service expects the extension verbatim: .jpg -> image/jpg, .jpeg -> image/jpeg.
     ext = os.path.splitext(path)[1][1:].lower()
@@ -161,30 +180,47 @@ class ItemUploader:
         pending: dict[int, list[DatasetItem]] = {}
         done: set[str] | None = set() if total is not None else None
 
+        budget = ByteBudget(MAX_BODY_BYTES_IN_FLIGHT)
+        tail = {"update": update}
+
         async def tracked() -> AsyncIterator[ItemBatch]:
             async for batch in self._batches(
                 items, batch_size, local_files_per_upload_request, privacy_mode, total
             ):
-                pending[id(batch[1])] = batch[1]
+                pending[id(batch.items)] = batch.items
+                if not batch.is_local:
+                    # Built here once the budget has room for it: only the bodies in flight
+                    # (and the one being built) exist.
+                    chunk = batch.items
+                    try:
+                        make = partial(dumps_batch, {}, "items", chunk, _item_payload, tail)
+                        batch.body = await budget.build(len(chunk), make)
+                        batch.size = len(batch.body)
+                    except ValueError as exc:
+                        batch.error = exc  # this batch's failure, like a request that failed
                 yield batch
 
         with progress_for(self._progress).task("Uploading items", total=total) as task:
 
             async def send(batch: ItemBatch) -> None:
-                is_local, chunk = batch
+                chunk = batch.items
                 pending.pop(id(chunk), None)
                 if done is not None:
                     done.update(item.reference_id for item in chunk)
-                if is_local:
-                    answer = await self._transport.request(
-                        "POST", self._route, multipart=self._multipart_factory(chunk, update)
-                    )
-                else:
-                    answer = await self._transport.request(
-                        "POST",
-                        self._route,
-                        {"items": [item.to_payload() for item in chunk], "update": update},
-                    )
+                try:
+                    if batch.error is not None:
+                        raise batch.error
+                    if batch.is_local:
+                        answer = await self._transport.request(
+                            "POST", self._route, multipart=self._multipart_factory(chunk, update)
+                        )
+                    else:
+                        answer = await self._transport.request(
+                            "POST", self._route, content=batch.body
+                        )
+                finally:
+                    batch.body = None
+                    budget.release(batch.size)
                 response.update_response(answer)
                 task.advance(len(chunk))
 
@@ -234,34 +270,45 @@ class ItemUploader:
                 if len(local) >= local_batch_size:
                     if seen is not None:
                         await _check_local_files_exist(local)
-                    yield True, local
+                    yield ItemBatch(True, local)
                     local = []
             else:
                 remote.append(item)
                 if len(remote) >= batch_size:
-                    yield False, remote
+                    yield ItemBatch(False, remote)
                     remote = []
         if remote:
-            yield False, remote
+            yield ItemBatch(False, remote)
         if local:
             if seen is not None:
                 await _check_local_files_exist(local)
-            yield True, local
+            yield ItemBatch(True, local)
 
     def _multipart_factory(self, chunk: list[DatasetItem], update: bool) -> Any:
         async def build() -> Sequence[FilePart]:
             # Rebuilt on every attempt, so a retried upload re-reads the files.
             items_json = dumps([{**item.to_payload(), "update": update} for item in chunk])
+            paths = [item.image_location for item in chunk]
+            # All of the batch's files in one worker-thread call (a thread hop per file, or
+            # three with aiofiles, costs more than reading 20 KB).
+            contents = await anyio.to_thread.run_sync(read_files, paths)
             parts: list[FilePart] = [("items", (None, items_json, "application/json"))]
-            for item in chunk:
-                path = item.image_location
+            for path, content in zip(paths, contents, strict=True):
                 assert path is not None
-                async with aiofiles.open(path, "rb") as f:
-                    content = await f.read()
                 parts.append(("image", (path, content, _image_content_type(path))))
             return parts
 
         return build
+
+
+def read_files(paths: Sequence[str | None]) -> list[bytes]:
+    """The contents of the files, in order (run in a worker thread)."""
+    contents = []
+    for path in paths:
+        assert path is not None
+        with open(path, "rb") as f:
+            contents.append(f.read())
+    return contents
 
 
 async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
@@ -284,9 +331,7 @@ async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
 def _upload_error(
     failures: list[BatchFailure[ItemBatch]], partial: UploadResponse, unsent: list[str]
 ) -> UploadError:
-    failed = [
-        ([item.reference_id for item in batch[1]], f.error) for f in failures for batch in [f.batch]
-    ]
+    failed = [([item.reference_id for item in f.batch.items], f.error) for f in failures]
     refs = sum(len(refs) for refs, _ in failed)
     first = failures[0].error
     not_sent = (

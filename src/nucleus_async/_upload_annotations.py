@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
-import aiofiles
 import anyio
 
-from ._concurrency import BatchFailure, fan_out
+from ._concurrency import MAX_BODY_BYTES_IN_FLIGHT, BatchFailure, ByteBudget, fan_out
 from ._errors import DuplicateIDError, UploadError, ValidationError
 from ._progress import progress_for
 from ._signed_upload import upload_ndjson
-from ._transport import FilePart, MultipartFactory, Transport, dumps
+from ._transport import FilePart, MultipartFactory, Transport, dumps, dumps_batch
+from ._upload import read_files
 from .types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
 
 __all__ = [
@@ -45,8 +46,23 @@ LOCAL_MASKS = "local_masks"
 REMOTE_MASKS = "remote_masks"
 GEOMETRY = "annotations"
 
-#: (kind, units) — one request's worth of annotations or predictions.
-UnitBatch = tuple[str, list[Annotation]]
+
+class UnitBatch:
+    """One request's worth of annotations or predictions, and its JSON body once built.
+
+    The body is built by the producer (so the byte budget counts it) and dropped by the worker
+    once the request is over; a failed batch keeps only its units.
+    """
+
+    __slots__ = ("body", "error", "kind", "size", "units")
+
+    def __init__(self, kind: str, units: list[Annotation]) -> None:
+        self.kind = kind
+        self.units = units
+        self.body: bytes | None = None
+        self.error: ValueError | None = None
+        self.size = 0
+
 
 #: Answer keys that are identities, not counters: the last answer wins.
 _OVERWRITTEN_KEYS = frozenset({"dataset_id", "model_run_id"})
@@ -83,6 +99,10 @@ def _summable(a: Any, b: Any) -> bool:
     if isinstance(a, numbers) and isinstance(b, numbers):
         return True
     return isinstance(a, str) and isinstance(b, str)
+
+
+def _payload(unit: Annotation) -> Any:
+    return unit.to_payload()
 
 
 def _kind(unit: Annotation) -> str:
@@ -159,8 +179,11 @@ class AnnotationUploader:
         unit.validate()
         return unit
 
-    def _check_list(self, units: Sequence[Any]) -> list[Annotation]:
-        checked = [self._check_unit(unit) for unit in units]
+    def _check_list(self, units: Sequence[Any]) -> Sequence[Annotation]:
+        for unit in units:
+            self._check_unit(unit)
+        # A list is used as given (a copy would be 8 bytes per unit for nothing).
+        checked: Sequence[Annotation] = units if isinstance(units, list) else list(units)
         check_duplicate_ids(checked, predictions=self._predictions)
         return checked
 
@@ -220,31 +243,50 @@ class AnnotationUploader:
             GEOMETRY: batch_size,
         }
         merged: dict[str, Any] = {}
+        budget = ByteBudget(MAX_BODY_BYTES_IN_FLIGHT)
+        tail = {"trained_slice_id": trained_slice_id} if trained_slice_id else None
+
+        async def bodies() -> AsyncIterator[UnitBatch]:
+            # The body is built here, one batch at a time, once the budget has room for it:
+            # only the bodies in flight (and the one being built) exist.
+            async for batch in self._batches(units, sizes, checked=checked):
+                if batch.kind != LOCAL_MASKS:
+                    key = "segmentations" if batch.kind == REMOTE_MASKS else "annotations"
+                    chunk = batch.units
+                    try:
+                        batch.body = await budget.build(
+                            len(chunk),
+                            partial(dumps_batch, {"update": update}, key, chunk, _payload, tail),
+                        )
+                        batch.size = len(batch.body)
+                    except ValueError as exc:
+                        # Reported as this batch's failure, like any batch that did not land.
+                        batch.error = exc
+                yield batch
+
         with progress_for(self._progress).task(f"Uploading {self._noun}", total=total) as task:
 
             async def send(batch: UnitBatch) -> None:
-                kind, chunk = batch
-                if kind == LOCAL_MASKS:
-                    answer = await self._transport.request(
-                        "POST", self._route, multipart=self._multipart_factory(chunk, update)
-                    )
-                else:
-                    key = "segmentations" if kind == REMOTE_MASKS else "annotations"
-                    payload: dict[str, Any] = {
-                        "update": update,
-                        key: [unit.to_payload() for unit in chunk],
-                    }
-                    if trained_slice_id:
-                        payload["trained_slice_id"] = trained_slice_id
-                    answer = await self._transport.request("POST", self._route, payload)
+                try:
+                    if batch.error is not None:
+                        raise batch.error
+                    if batch.kind == LOCAL_MASKS:
+                        answer = await self._transport.request(
+                            "POST",
+                            self._route,
+                            multipart=self._multipart_factory(batch.units, update),
+                        )
+                    else:
+                        answer = await self._transport.request(
+                            "POST", self._route, content=batch.body
+                        )
+                finally:
+                    batch.body = None
+                    budget.release(batch.size)
                 merge_upload_answers(merged, answer)
-                task.advance(len(chunk))
+                task.advance(len(batch.units))
 
-            _, failures = await fan_out(
-                self._batches(units, sizes, checked=checked),
-                send,
-                concurrency=self._concurrency,
-            )
+            _, failures = await fan_out(bodies(), send, concurrency=self._concurrency)
         if failures:
             raise self._upload_error(failures, merged)
         return merged
@@ -275,13 +317,13 @@ class AnnotationUploader:
             if len(buffer) >= sizes[kind]:
                 if kind == LOCAL_MASKS and not checked:
                     await check_local_masks(buffer)
-                yield kind, buffer
+                yield UnitBatch(kind, buffer)
                 buffers[kind] = []
         for kind, buffer in buffers.items():
             if buffer:
                 if kind == LOCAL_MASKS and not checked:
                     await check_local_masks(buffer)
-                yield kind, buffer
+                yield UnitBatch(kind, buffer)
 
     def _multipart_factory(self, chunk: list[Annotation], update: bool) -> MultipartFactory:
         async def build() -> Sequence[FilePart]:
@@ -289,16 +331,19 @@ class AnnotationUploader:
             segmentations = [unit.to_payload() for unit in chunk]
             request = dumps({"segmentations": segmentations, "update": update})
             parts: list[FilePart] = [("serialized_request", (None, request, "application/json"))]
-            for unit in chunk:
-                assert isinstance(unit, SegmentationAnnotation)
-                path = unit.mask_url
-                try:
-                    async with aiofiles.open(path, "rb") as f:
-                        content = await f.read()
-                except FileNotFoundError:
-                    raise MaskFileNotFoundError(
-                        f"Mask file {path} does not exist.", field="mask_url", obj=unit.reference_id
-                    ) from None
+            paths = [unit.mask_url for unit in chunk if isinstance(unit, SegmentationAnnotation)]
+            assert len(paths) == len(chunk)
+            try:
+                # All of the batch's masks in one worker-thread call.
+                contents = await anyio.to_thread.run_sync(read_files, paths)
+            except FileNotFoundError as exc:
+                unit = chunk[paths.index(exc.filename)] if exc.filename in paths else chunk[0]
+                raise MaskFileNotFoundError(
+                    f"Mask file {exc.filename} does not exist.",
+                    field="mask_url",
+                    obj=unit.reference_id,
+                ) from None
+            for path, content in zip(paths, contents, strict=True):
                 parts.append(("mask", (path, content, "image/png")))
             return parts
 
@@ -307,7 +352,7 @@ class AnnotationUploader:
     def _upload_error(
         self, failures: list[BatchFailure[UnitBatch]], partial: dict[str, Any]
     ) -> UploadError:
-        failed = [([unit.reference_id for unit in f.batch[1]], f.error) for f in failures]
+        failed = [([unit.reference_id for unit in f.batch.units], f.error) for f in failures]
         count = sum(len(refs) for refs, _ in failed)
         return UploadError(
             f"{len(failures)} batch(es) holding {count} {self._noun} did not land "
