@@ -64,7 +64,7 @@ class NucleusClient(ModelClientMethods, SliceClientMethods):
     ``api_key`` falls back to ``NUCLEUS_API_KEY``; ``endpoint`` to ``NUCLEUS_ENDPOINT`` and then
     the service. Construction makes no network call. Keyword-only options beyond the official
     client: ``limited_access_key``, ``max_concurrency`` (requests in flight per client),
-    ``timeouts``, ``retry``, ``verify_ssl`` (on unless ``False`` or ``NUCLEUS_SKIP_SSL_VERIFY=1``),
+    ``timeouts``, ``retry``, ``verify_ssl`` (on unless explicitly ``False``),
     ``progress`` and ``http_transport`` (e.g. the
     emulator's in-process transport).
     """
@@ -79,7 +79,7 @@ class NucleusClient(ModelClientMethods, SliceClientMethods):
         max_concurrency: int | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
-        verify_ssl: bool | None = None,
+        verify_ssl: bool = True,
         progress: bool | None = None,
         http_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +11,8 @@ import attrs
 
 from ._errors import NoAPIKey
 from ._retry import RetryPolicy
+
+logger = logging.getLogger("nucleus_async")
 
 __all__ = ["DEFAULT_ENDPOINT", "ClientConfig", "Timeouts", "env_flag"]
 
@@ -87,13 +90,11 @@ class ClientConfig:
     Exactly one of ``api_key`` (sent as HTTP Basic user name, empty password) and
     ``limited_access_key`` (sent as the ``x-limited-access-key`` header) is set.
 
-    ``verify_ssl``: TLS certificates are verified unless this is False. ``resolve`` also
-    honours ``NUCLEUS_SKIP_SSL_VERIFY`` as the official client does, with two differences
-    that keep it an explicit opt-in: only a true value (1/true/yes/on) turns verification
-    off (the official client reacts to the variable merely existing, even ``=0``), and an
-    explicit ``verify_ssl=True``/``False`` argument always wins over the environment (pass
-    ``verify_ssl=None``, or nothing, to let the environment decide). The transport logs a
-    warning whenever verification is off.
+    ``verify_ssl``: TLS certificates are verified unless this is explicitly ``False``. Unlike
+    the official client, the environment cannot turn verification off: a stray
+    ``NUCLEUS_SKIP_SSL_VERIFY`` in a deployment must not silently expose traffic, so it is
+    ignored with a warning naming the argument to pass. The transport logs a warning whenever
+    verification is off.
     """
 
     endpoint: str = attrs.field(
@@ -156,8 +157,13 @@ class ClientConfig:
                 raise TypeError("pass timeout= or timeouts=, not both")
             options["timeouts"] = options.pop("timeout")
         if options.get("verify_ssl") is None:
-            # Not given (or None): verify unless the environment explicitly opts out.
-            options["verify_ssl"] = not env_flag("NUCLEUS_SKIP_SSL_VERIFY")
+            # Turning verification off takes an explicit argument, never the environment.
+            if env_flag("NUCLEUS_SKIP_SSL_VERIFY"):
+                logger.warning(
+                    "NUCLEUS_SKIP_SSL_VERIFY is ignored: TLS verification stays on; pass "
+                    "verify_ssl=False to the client to turn it off."
+                )
+            options["verify_ssl"] = True
         return cls(
             endpoint=endpoint,
             api_key=api_key,

@@ -125,15 +125,16 @@ def test_turning_tls_off_takes_an_explicit_argument() -> None:
     assert resolve(api_key=KEY, verify_ssl=False).verify_ssl is False
 
 
-@pytest.mark.parametrize(
-    ("value", "verify"), [("1", False), ("true", False), ("0", True), ("", True)]
-)
-def test_skip_ssl_env_turns_verification_off_only_when_true(
-    monkeypatch: pytest.MonkeyPatch, value: str, verify: bool
+@pytest.mark.parametrize("value", ["1", "true", "0", ""])
+def test_the_environment_never_turns_verification_off(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, value: str
 ) -> None:
     monkeypatch.setenv("NUCLEUS_SKIP_SSL_VERIFY", value)
-    assert resolve(api_key=KEY).verify_ssl is verify
-    assert resolve(api_key=KEY, verify_ssl=None).verify_ssl is verify
+    with caplog.at_level("WARNING", logger="nucleus_async"):
+        assert resolve(api_key=KEY).verify_ssl is True
+        assert resolve(api_key=KEY, verify_ssl=None).verify_ssl is True
+    warned = any("verify_ssl=False" in r.getMessage() for r in caplog.records)
+    assert warned is (value in {"1", "true"})
 
 
 def test_an_explicit_verify_argument_wins_over_the_env(monkeypatch: pytest.MonkeyPatch) -> None:
