@@ -6,8 +6,6 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-import anyio.to_thread
-
 from ._errors import ModelCreationError, NucleusError
 from .resources.dataset import Dataset
 from .resources.slice import Slice
@@ -174,6 +172,8 @@ class SliceClientMethods:
         trained_slice_ids: list[str] | None,
         creators: tuple[str, str],
     ) -> Model:
+        import anyio.to_thread  # only here: not worth its import time for every client
+
         launch_client = _launch_client(self._config.api_key)
         bundle_name = name + LAUNCH_BUNDLE_SUFFIX
         models = await self._transport.request("GET", "models/")

@@ -8,11 +8,13 @@ zero-buffer memory stream read by ``concurrency`` workers, so at most ``concurre
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import anyio
 import attrs
-from anyio.streams.memory import MemoryObjectReceiveStream
+
+if TYPE_CHECKING:
+    from anyio.streams.memory import MemoryObjectReceiveStream
 
 __all__ = ["BatchFailure", "ByteBudget", "MAX_BODY_BYTES_IN_FLIGHT", "batched", "fan_out"]
 

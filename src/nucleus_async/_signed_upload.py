@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterable, Iterable
 from typing import Any
 from urllib.request import pathname2url
@@ -49,6 +48,8 @@ async def upload_ndjson(
             add(payload)
     if count == 0:
         raise ValueError("Nothing to upload: the asynchronous upload got no items.")
+    import uuid  # here: one upload's cost, not every import's
+
     request_id = uuid.uuid4().hex
     route = f"dataset/{dataset_id}/signedUrl/{request_id}"
     s3_endpoint = os.environ.get("S3_ENDPOINT")

@@ -203,6 +203,33 @@ class _Credentials(httpx.Auth):
         return text
 
 
+def _speed_up_pools(client: httpx.AsyncClient) -> None:
+    """Give the client's own pools (direct and proxied) the :class:`~._pool_backend.Backend`.
+
+    Only httpx's default transports are touched (a transport passed by the caller is left
+    alone), and only if they hold the pool where this httpx version keeps it.
+    """
+    # httpx itself imports httpcore only when it builds a transport (as here), and so does this
+    # module: httpcore and h11 are a fifth of the package's import time.
+    try:
+        import httpcore
+
+        from ._pool_backend import Backend
+    except ImportError:  # another httpcore layout: keep its own backend, just slower
+        return
+
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        if type(transport) is not httpx.AsyncHTTPTransport:
+            continue
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(pool, httpcore.AsyncConnectionPool) and isinstance(
+            backend, httpcore.AsyncNetworkBackend
+        ):
+            pool._network_backend = Backend(backend)
+
+
 class Transport:
     """Sends requests to one endpoint with retries, under the client's concurrency limit.
 
@@ -234,10 +261,12 @@ class Transport:
             headers={"User-Agent": USER_AGENT},
             follow_redirects=False,
         )
+        if http_transport is None:
+            _speed_up_pools(self._http)
         if not config.verify_ssl:
             logger.warning(
-                "TLS certificate verification is OFF for %s (verify_ssl=False or "
-                "NUCLEUS_SKIP_SSL_VERIFY); use this only against a server you trust.",
+                "TLS certificate verification is OFF for %s (verify_ssl=False); use this "
+                "only against a server you trust.",
                 self._endpoint,
             )
         self.limiter = anyio.CapacityLimiter(config.max_concurrency)

@@ -17,7 +17,6 @@ list returned by a coroutine comes back as the sync ``Dataset``.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import concurrent.futures
 import contextlib
@@ -28,10 +27,16 @@ import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from types import TracebackType
-from typing import Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
 import anyio
-from anyio.from_thread import BlockingPortal
+
+# asyncio and the portal are imported where the loop thread starts: importing nucleus_sync
+# should not pay for them (about 40 ms) before the first call.
+if TYPE_CHECKING:
+    import asyncio
+
+    from anyio.from_thread import BlockingPortal
 
 __all__ = [
     "Lease",
@@ -77,6 +82,10 @@ class _LoopThread:
         return self.portal
 
     def _main(self) -> None:
+        import asyncio
+
+        from anyio.from_thread import BlockingPortal
+
         async def serve() -> None:
             async with BlockingPortal() as portal:
                 self.loop = asyncio.get_running_loop()
@@ -219,6 +228,8 @@ def _check_caller() -> None:
             "or progress reporter that the core runs on the loop); waiting there would deadlock. "
             "Use nucleus_async and await the method instead."
         )
+    import asyncio
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -303,6 +314,8 @@ def _spawn_on_loop(
                 then()
 
     def start() -> None:
+        import asyncio
+
         task = asyncio.ensure_future(run())
         _background.add(task)  # the loop keeps only a weak reference to its tasks
         task.add_done_callback(_background.discard)
