@@ -10,13 +10,15 @@ Payloads are stored verbatim (compact JSON) and read back exactly as sent.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from nucleus_emulator.store import Store, _dumps, now_iso
+from nucleus_emulator.store_values import _IN_CHUNK as _IN_CHUNK
+from nucleus_emulator.store_values import _chunks
+from nucleus_emulator.store_values import new_ids as bulk_ids
 
 #: Order in which the client converts annotation types (also our read order).
 ANNOTATION_KINDS = (
@@ -47,7 +49,6 @@ _TYPE_TO_KIND = {
     "segmentation": "segmentation",
 }
 GROUND_TRUTH = ""
-_IN_CHUNK = 500
 
 #: Resolves scene reference ids of a dataset to scene ids (registered by the scenes family).
 SceneResolver = Callable[[sqlite3.Connection, str, Sequence[str]], dict[str, str]]
@@ -65,13 +66,6 @@ def dumps(value: Any) -> str:
     return _dumps(value)
 
 
-def bulk_ids(prefix: str, count: int) -> list[str]:
-    """`count` fresh ids shaped like `new_id(prefix)`: 20 characters of the id alphabet (hex
-    digits are a subset of it), 80 random bits, minted in one `os.urandom` call."""
-    text = os.urandom(10 * count).hex()
-    return [f"{prefix}_{text[20 * i : 20 * i + 20]}" for i in range(count)]
-
-
 def error_text(payload: Any, message: str) -> str:
     """A per-unit error as the service reports it: compact JSON with the ids and `error`."""
     unit: dict[str, Any] = {}
@@ -83,11 +77,6 @@ def error_text(payload: Any, message: str) -> str:
         if ann is not None:
             unit["annotationId"] = ann
     return dumps({**unit, "error": message})
-
-
-def _chunks(values: Sequence[str], size: int = _IN_CHUNK) -> Iterable[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 # -- validation ---------------------------------------------------------------------------
@@ -329,18 +318,25 @@ class UploadResult:
         self.by_group.setdefault(group, [0, 0, 0])[slot] += 1
 
 
-def _item_ids(conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]) -> dict[str, str]:
+def _ids_by_ref(
+    conn: sqlite3.Connection, table: str, dataset_id: str, refs: Sequence[str]
+) -> dict[str, str]:
+    """`{reference_id: id}` of the rows of `table` (`items` or `scenes`) that the refs name."""
     found: dict[str, str] = {}
     for chunk in _chunks(list(dict.fromkeys(refs))):
         marks = ",".join("?" * len(chunk))
         found.update(
             conn.execute(
-                "SELECT reference_id, id FROM items"
+                f"SELECT reference_id, id FROM {table}"
                 f" WHERE dataset_id = ? AND reference_id IN ({marks})",
                 (dataset_id, *chunk),
             ).fetchall()
         )
     return found
+
+
+def _item_ids(conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]) -> dict[str, str]:
+    return _ids_by_ref(conn, "items", dataset_id, refs)
 
 
 def _scene_ids(conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]) -> dict[str, str]:
@@ -355,15 +351,7 @@ def _scene_ids(conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]) -
     columns = {r[1] for r in conn.execute("PRAGMA table_info(scenes)")}
     if not {"id", "dataset_id", "reference_id"} <= columns:
         return found
-    for chunk in _chunks(list(dict.fromkeys(refs))):
-        marks = ",".join("?" * len(chunk))
-        found.update(
-            conn.execute(
-                "SELECT reference_id, id FROM scenes"
-                f" WHERE dataset_id = ? AND reference_id IN ({marks})",
-                (dataset_id, *chunk),
-            ).fetchall()
-        )
+    found.update(_ids_by_ref(conn, "scenes", dataset_id, refs))
     return found
 
 

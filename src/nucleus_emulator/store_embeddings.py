@@ -161,26 +161,28 @@ def put_index(
     return found
 
 
+def _index_row(row: Sequence[Any]) -> IndexRow:
+    return IndexRow(*row)
+
+
 def get_index(store: Store, dataset_id: str, index_type: str, index_level: str) -> IndexRow | None:
-    with store.read() as conn:
-        row = conn.execute(
-            "SELECT id, dataset_id, index_type, index_level, embedding_type, embedding_dimension,"
-            " status, created_at FROM embedding_indexes"
-            " WHERE dataset_id = ? AND index_type = ? AND index_level = ?",
-            (dataset_id, index_type, index_level),
-        ).fetchone()
-    return None if row is None else IndexRow(*row)
+    return store.fetch_one(
+        _index_row,
+        "SELECT id, dataset_id, index_type, index_level, embedding_type, embedding_dimension,"
+        " status, created_at FROM embedding_indexes"
+        " WHERE dataset_id = ? AND index_type = ? AND index_level = ?",
+        (dataset_id, index_type, index_level),
+    )
 
 
 def list_indexes(store: Store, dataset_id: str) -> list[IndexRow]:
-    with store.read() as conn:
-        rows = conn.execute(
-            "SELECT id, dataset_id, index_type, index_level, embedding_type, embedding_dimension,"
-            " status, created_at FROM embedding_indexes WHERE dataset_id = ?"
-            " ORDER BY created_at, rowid",
-            (dataset_id,),
-        ).fetchall()
-    return [IndexRow(*r) for r in rows]
+    return store.fetch_all(
+        _index_row,
+        "SELECT id, dataset_id, index_type, index_level, embedding_type, embedding_dimension,"
+        " status, created_at FROM embedding_indexes WHERE dataset_id = ?"
+        " ORDER BY created_at, rowid",
+        (dataset_id,),
+    )
 
 
 def delete_index(store: Store, dataset_id: str, index_type: str, index_level: str) -> None:
@@ -281,31 +283,30 @@ def create_autotag(
     return found
 
 
+def _autotag_row(row: Sequence[Any]) -> AutotagRow:
+    return AutotagRow(*row)
+
+
 def get_autotag(store: Store, autotag_id: str) -> AutotagRow | None:
-    with store.read() as conn:
-        row = conn.execute(
-            f"SELECT {_AUTOTAG_COLUMNS} FROM autotags WHERE id = ?", (autotag_id,)
-        ).fetchone()
-    return None if row is None else AutotagRow(*row)
+    return store.fetch_one(
+        _autotag_row, f"SELECT {_AUTOTAG_COLUMNS} FROM autotags WHERE id = ?", (autotag_id,)
+    )
 
 
 def autotag_by_name(store: Store, dataset_id: str, name: str) -> AutotagRow | None:
-    with store.read() as conn:
-        row = conn.execute(
-            f"SELECT {_AUTOTAG_COLUMNS} FROM autotags WHERE dataset_id = ? AND name = ?",
-            (dataset_id, name),
-        ).fetchone()
-    return None if row is None else AutotagRow(*row)
+    return store.fetch_one(
+        _autotag_row,
+        f"SELECT {_AUTOTAG_COLUMNS} FROM autotags WHERE dataset_id = ? AND name = ?",
+        (dataset_id, name),
+    )
 
 
 def list_autotags(store: Store, dataset_id: str) -> list[AutotagRow]:
-    with store.read() as conn:
-        rows = conn.execute(
-            f"SELECT {_AUTOTAG_COLUMNS} FROM autotags WHERE dataset_id = ?"
-            " ORDER BY created_at, rowid",
-            (dataset_id,),
-        ).fetchall()
-    return [AutotagRow(*r) for r in rows]
+    return store.fetch_all(
+        _autotag_row,
+        f"SELECT {_AUTOTAG_COLUMNS} FROM autotags WHERE dataset_id = ? ORDER BY created_at, rowid",
+        (dataset_id,),
+    )
 
 
 def delete_autotag(store: Store, autotag_id: str) -> None:

@@ -134,30 +134,23 @@ def create_model(
 
 
 def get_model(store: Store, model_id: str) -> ModelRow | None:
-    with store.read() as conn:
-        row = conn.execute(
-            f"SELECT {_MODEL_COLUMNS} FROM models WHERE id = ?", (model_id,)
-        ).fetchone()
-    return None if row is None else _model(row)
+    return store.fetch_one(_model, f"SELECT {_MODEL_COLUMNS} FROM models WHERE id = ?", (model_id,))
 
 
 def model_by_ref(store: Store, owner: str, ref_id: str) -> ModelRow | None:
     """The most recently created model of `owner` with that reference id."""
-    with store.read() as conn:
-        row = conn.execute(
-            f"SELECT {_MODEL_COLUMNS} FROM models WHERE owner = ? AND ref_id = ?"
-            " ORDER BY seq DESC LIMIT 1",
-            (owner, ref_id),
-        ).fetchone()
-    return None if row is None else _model(row)
+    return store.fetch_one(
+        _model,
+        f"SELECT {_MODEL_COLUMNS} FROM models WHERE owner = ? AND ref_id = ?"
+        " ORDER BY seq DESC LIMIT 1",
+        (owner, ref_id),
+    )
 
 
 def list_models(store: Store, owner: str) -> list[ModelRow]:
-    with store.read() as conn:
-        rows = conn.execute(
-            f"SELECT {_MODEL_COLUMNS} FROM models WHERE owner = ? ORDER BY seq", (owner,)
-        ).fetchall()
-    return [_model(r) for r in rows]
+    return store.fetch_all(
+        _model, f"SELECT {_MODEL_COLUMNS} FROM models WHERE owner = ? ORDER BY seq", (owner,)
+    )
 
 
 def delete_model(store: Store, model_id: str) -> None:
@@ -231,11 +224,7 @@ def create_run(
 
 
 def get_run(store: Store, run_id: str) -> RunRow | None:
-    with store.read() as conn:
-        row = conn.execute(
-            f"SELECT {_RUN_COLUMNS} FROM model_runs WHERE id = ?", (run_id,)
-        ).fetchone()
-    return None if row is None else _run(row)
+    return store.fetch_one(_run, f"SELECT {_RUN_COLUMNS} FROM model_runs WHERE id = ?", (run_id,))
 
 
 _RUN_FOR = (
@@ -246,9 +235,7 @@ _RUN_FOR = (
 
 def run_for(store: Store, dataset_id: str, model_id: str) -> RunRow | None:
     """The run `upload_predictions` uses for (dataset, model): the first one created."""
-    with store.read() as conn:
-        row = conn.execute(_RUN_FOR, (dataset_id, model_id)).fetchone()
-    return None if row is None else _run(row)
+    return store.fetch_one(_run, _RUN_FOR, (dataset_id, model_id))
 
 
 def run_for_or_create(store: Store, owner: str, dataset_id: str, model: ModelRow) -> RunRow:

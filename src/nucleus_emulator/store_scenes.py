@@ -230,20 +230,15 @@ def _scene_ref(conn: sqlite3.Connection, scene_id: str) -> str:
 
 
 def scene_by_ref(store: Store, dataset_id: str, reference_id: str) -> SceneRow | None:
-    with store.read() as conn:
-        row = conn.execute(
-            f"SELECT {_SCENE_COLUMNS} FROM scenes WHERE dataset_id = ? AND reference_id = ?",
-            (dataset_id, reference_id),
-        ).fetchone()
-    return None if row is None else _scene(row)
+    return store.fetch_one(
+        _scene,
+        f"SELECT {_SCENE_COLUMNS} FROM scenes WHERE dataset_id = ? AND reference_id = ?",
+        (dataset_id, reference_id),
+    )
 
 
 def scene_by_id(store: Store, scene_id: str) -> SceneRow | None:
-    with store.read() as conn:
-        row = conn.execute(
-            f"SELECT {_SCENE_COLUMNS} FROM scenes WHERE id = ?", (scene_id,)
-        ).fetchone()
-    return None if row is None else _scene(row)
+    return store.fetch_one(_scene, f"SELECT {_SCENE_COLUMNS} FROM scenes WHERE id = ?", (scene_id,))
 
 
 def scene_of_item(store: Store, dataset_id: str, item_reference_id: str) -> SceneRow | None:
@@ -258,12 +253,11 @@ def scene_of_item(store: Store, dataset_id: str, item_reference_id: str) -> Scen
 
 
 def list_scenes(store: Store, dataset_id: str) -> list[SceneRow]:
-    with store.read() as conn:
-        rows = conn.execute(
-            f"SELECT {_SCENE_COLUMNS} FROM scenes WHERE dataset_id = ? ORDER BY seq",
-            (dataset_id,),
-        ).fetchall()
-    return [_scene(r) for r in rows]
+    return store.fetch_all(
+        _scene,
+        f"SELECT {_SCENE_COLUMNS} FROM scenes WHERE dataset_id = ? ORDER BY seq",
+        (dataset_id,),
+    )
 
 
 def scene_frames(store: Store, scene_id: str) -> list[tuple[int, str, ItemRow]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from nucleus_emulator.store import ItemRow, Store, _dumps, _item, new_id, now_iso
 from nucleus_emulator.store_scenes import ITEM_COLUMNS_I
+from nucleus_emulator.store_values import _chunks
 
 DATASET_ITEM = "dataset_item"
 OBJECT = "object"
@@ -110,11 +111,7 @@ def add_members(
 
 
 def get_slice(store: Store, slice_id: str) -> SliceRow | None:
-    with store.read() as conn:
-        row = conn.execute(
-            f"SELECT {_SLICE_COLUMNS} FROM slices WHERE id = ?", (slice_id,)
-        ).fetchone()
-    return None if row is None else _slice(row)
+    return store.fetch_one(_slice, f"SELECT {_SLICE_COLUMNS} FROM slices WHERE id = ?", (slice_id,))
 
 
 def list_slices(
@@ -131,13 +128,12 @@ def list_slices(
         args.append(owner)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     columns = ", ".join("s." + c.strip() for c in _SLICE_COLUMNS.split(","))
-    with store.read() as conn:
-        rows = conn.execute(
-            f"SELECT {columns} FROM slices s JOIN datasets d ON d.id = s.dataset_id {clause}"
-            " ORDER BY s.seq",
-            args,
-        ).fetchall()
-    return [_slice(r) for r in rows]
+    return store.fetch_all(
+        _slice,
+        f"SELECT {columns} FROM slices s JOIN datasets d ON d.id = s.dataset_id {clause}"
+        " ORDER BY s.seq",
+        args,
+    )
 
 
 def slice_ids_of_dataset(store: Store, dataset_id: str) -> list[str]:
@@ -224,8 +220,7 @@ def item_ids_by_refs(store: Store, dataset_id: str, refs: Sequence[str]) -> dict
     """`{reference_id: item id}` for the refs that name items of the dataset."""
     found: dict[str, str] = {}
     with store.read() as conn:
-        for start in range(0, len(refs), 500):
-            chunk = list(refs[start : start + 500])
+        for chunk in _chunks(refs):
             marks = ",".join("?" * len(chunk))
             for ref, item_id in conn.execute(
                 f"SELECT reference_id, id FROM items WHERE dataset_id = ? AND reference_id IN"
@@ -236,33 +231,25 @@ def item_ids_by_refs(store: Store, dataset_id: str, refs: Sequence[str]) -> dict
     return found
 
 
-def existing_item_ids(store: Store, dataset_id: str, ids: Sequence[str]) -> set[str]:
+def _existing_ids(store: Store, table: str, dataset_id: str, ids: Sequence[str]) -> set[str]:
+    """The `ids` that name rows of `table` (`items` or `scenes`) in the dataset."""
     found: set[str] = set()
     with store.read() as conn:
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
+        for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             found.update(
                 r[0]
                 for r in conn.execute(
-                    f"SELECT id FROM items WHERE dataset_id = ? AND id IN ({marks})",
+                    f"SELECT id FROM {table} WHERE dataset_id = ? AND id IN ({marks})",
                     (dataset_id, *chunk),
                 )
             )
     return found
+
+
+def existing_item_ids(store: Store, dataset_id: str, ids: Sequence[str]) -> set[str]:
+    return _existing_ids(store, "items", dataset_id, ids)
 
 
 def existing_scene_ids(store: Store, dataset_id: str, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    with store.read() as conn:
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r[0]
-                for r in conn.execute(
-                    f"SELECT id FROM scenes WHERE dataset_id = ? AND id IN ({marks})",
-                    (dataset_id, *chunk),
-                )
-            )
-    return found
+    return _existing_ids(store, "scenes", dataset_id, ids)
