@@ -10,13 +10,20 @@ import attrs
 
 from .. import _serde
 from .._errors import ValidationError
+from .annotation_checks import (
+    FAST_NUMBERS,
+    as_point3d,
+    check_common,
+    check_keypoints,
+    check_optional_str,
+    check_segmentation,
+    check_vertices,
+    set_numbers,
+)
 from .base import (
     JSONDict,
     WireUnit,
     check_finite_vector,
-    check_json_finite,
-    check_mapping,
-    check_number,
     is_local_path,
     metadata_or_empty,
 )
@@ -40,109 +47,6 @@ __all__ = [
 
 #: A duplicate-detection key (see ``Annotation.duplicate_key``).
 DuplicateKey = tuple[Any, ...]
-
-
-def _owner(unit: Any) -> str | None:
-    ref = getattr(unit, "reference_id", None)
-    return ref if isinstance(ref, str) else None
-
-
-def _check_optional_str(value: Any, field: str, obj: str | None) -> None:
-    if value is not None and type(value) is not str:
-        raise ValidationError(f"must be a string or None, got {value!r}", field=field, obj=obj)
-
-
-_MISSING: Any = object()
-
-
-def _check_common(unit: Any) -> str:
-    """Checks shared by every annotation; returns the owner's reference id for messages."""
-    ref = unit.reference_id
-    if type(ref) is not str or not ref:
-        label = getattr(unit, "label", None)
-        raise ValidationError(
-            f"must be a non-empty string, got {ref!r}",
-            field="reference_id",
-            obj=f"{type(unit).__name__}(label={label!r})",
-        )
-    label = getattr(unit, "label", _MISSING)
-    if label is not _MISSING and type(label) is not str:
-        raise ValidationError(f"must be a string, got {label!r}", field="label", obj=ref)
-    metadata = getattr(unit, "metadata", _MISSING)
-    if type(metadata) is not dict and metadata is not _MISSING:
-        if metadata is None:  # set to None after construction: sent as {} like at construction
-            unit.metadata = {}
-        else:
-            check_mapping(metadata, "metadata", ref)
-    if metadata:
-        check_json_finite(metadata, "metadata", ref)
-    ann_id = getattr(unit, "annotation_id", None)
-    track = getattr(unit, "track_reference_id", None)
-    task = getattr(unit, "_task_id", None)
-    if not (
-        (ann_id is None or type(ann_id) is str)
-        and (track is None or type(track) is str)
-        and (task is None or type(task) is str)
-    ):
-        _check_optional_str(ann_id, "annotation_id", ref)
-        _check_optional_str(track, "track_reference_id", ref)
-        _check_optional_str(task, "task_id", ref)
-    return ref
-
-
-_FAST_NUMBERS = frozenset({int, float})
-
-
-def _set_numbers(unit: Any, names: tuple[str, ...], obj: str | None) -> None:
-    for name in names:
-        value = getattr(unit, name)
-        checked = check_number(value, name, obj)
-        if checked is not value:
-            setattr(unit, name, checked)
-
-
-def _as_point(vertex: Any, index: int, obj: str | None) -> Point:
-    if type(vertex) is Point:
-        return vertex
-    if isinstance(vertex, Point):
-        return vertex
-    if isinstance(vertex, Mapping):
-        if "x" not in vertex or "y" not in vertex:
-            raise ValidationError(
-                "Use a point object to pass in vertices. For example, "
-                "vertices=[nucleus.Point(x=1, y=2)]; a dict vertex needs both 'x' and 'y'",
-                field=f"vertices[{index}]",
-                obj=obj,
-            )
-        return Point(vertex["x"], vertex["y"])
-    raise ValidationError(
-        f"must be a Point or a dict with 'x' and 'y', got {type(vertex).__name__}",
-        field=f"vertices[{index}]",
-        obj=obj,
-    )
-
-
-def _as_point3d(value: Any, field: str, obj: str | None) -> Point3D:
-    if isinstance(value, Point3D):
-        return value
-    if isinstance(value, Mapping):
-        try:
-            return Point3D(value["x"], value["y"], value["z"])
-        except KeyError as exc:
-            raise ValidationError(f"missing coordinate {exc}", field=field, obj=obj) from None
-    raise ValidationError(f"must be a Point3D, got {type(value).__name__}", field=field, obj=obj)
-
-
-def _check_vertices(unit: Any, obj: str | None) -> None:
-    vertices = unit.vertices
-    if not isinstance(vertices, (list, tuple)):
-        raise ValidationError(
-            f"must be a list of Points, got {type(vertices).__name__}", field="vertices", obj=obj
-        )
-    for vertex in vertices:
-        if type(vertex) is not Point:
-            unit.vertices = [_as_point(v, i, obj) for i, v in enumerate(vertices)]
-            return
 
 
 class Annotation(WireUnit):
@@ -249,17 +153,17 @@ class BoxAnnotation(_TaskIdMixin, Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for a non-finite or non-numeric geometry or bad ids."""
-        ref = _check_common(self)
+        ref = check_common(self)
         x, y, width, height = self.x, self.y, self.width, self.height
         # Fast path for plain finite numbers (x - x is NaN for NaN and infinity).
         if not (
-            type(x) in _FAST_NUMBERS
-            and type(y) in _FAST_NUMBERS
-            and type(width) in _FAST_NUMBERS
-            and type(height) in _FAST_NUMBERS
+            type(x) in FAST_NUMBERS
+            and type(y) in FAST_NUMBERS
+            and type(width) in FAST_NUMBERS
+            and type(height) in FAST_NUMBERS
             and x - x == y - y == width - width == height - height == 0
         ):
-            _set_numbers(self, ("x", "y", "width", "height"), ref)
+            set_numbers(self, ("x", "y", "width", "height"), ref)
         if self.embedding_vector is not None:
             check_finite_vector(self.embedding_vector, "embedding_vector", ref)
 
@@ -297,7 +201,7 @@ class LineAnnotation(_TaskIdMixin, Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad vertices or ids."""
-        _check_vertices(self, _check_common(self))
+        check_vertices(self, check_common(self))
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -332,71 +236,9 @@ class PolygonAnnotation(_TaskIdMixin, Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad vertices, embedding or ids."""
-        ref = _check_common(self)
-        _check_vertices(self, ref)
+        ref = check_common(self)
+        check_vertices(self, ref)
         check_finite_vector(self.embedding_vector, "embedding_vector", ref)
-
-
-def _check_keypoints(unit: Any, ref: str | None) -> None:
-    keypoints = unit.keypoints
-    names = unit.names
-    if not isinstance(keypoints, (list, tuple)):
-        raise ValidationError("must be a list of Keypoints", field="keypoints", obj=ref)
-    if not isinstance(names, (list, tuple)):
-        raise ValidationError("must be a list of strings", field="names", obj=ref)
-    if any(type(k) is not Keypoint for k in keypoints):
-        converted = []
-        for index, keypoint in enumerate(keypoints):
-            if isinstance(keypoint, Keypoint):
-                converted.append(keypoint)
-            elif isinstance(keypoint, Mapping):
-                converted.append(
-                    Keypoint(keypoint.get("x"), keypoint.get("y"), keypoint.get("visible", True))
-                )
-            else:
-                raise ValidationError(
-                    f"must be a Keypoint, got {type(keypoint).__name__}",
-                    field=f"keypoints[{index}]",
-                    obj=ref,
-                )
-        unit.keypoints = converted
-    if len(keypoints) != len(names):
-        raise ValidationError(
-            "The list of keypoints must be the same length as the list of names "
-            f"({len(keypoints)} keypoints, {len(names)} names)",
-            field="names",
-            obj=ref,
-        )
-    seen: set[Any] = set()
-    for name in names:
-        if name in seen:
-            raise ValidationError(
-                f"The keypoint name '{name}' is repeated in the list of names",
-                field="names",
-                obj=ref,
-            )
-        seen.add(name)
-    skeleton = unit.skeleton
-    if skeleton is None:
-        return
-    if not isinstance(skeleton, (list, tuple)):
-        raise ValidationError("must be a list of [i, j] index pairs", field="skeleton", obj=ref)
-    max_index = len(keypoints) - 1
-    for segment in skeleton:
-        if not isinstance(segment, (list, tuple)) or len(segment) != 2:
-            raise ValidationError(
-                "The keypoints skeleton must contain a list of line segments with exactly "
-                f"2 indices, got {segment!r}",
-                field="skeleton",
-                obj=ref,
-            )
-        for index in segment:
-            if type(index) is not int or index > max_index:
-                raise ValidationError(
-                    f"The skeleton index {index!r} is not a valid keypoint index",
-                    field="skeleton",
-                    obj=ref,
-                )
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -436,7 +278,7 @@ class KeypointsAnnotation(_TaskIdMixin, Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` when keypoints, names and skeleton do not match."""
-        _check_keypoints(self, _check_common(self))
+        check_keypoints(self, check_common(self))
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -472,12 +314,12 @@ class CuboidAnnotation(_TaskIdMixin, Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for a bad position, dimensions or yaw."""
-        ref = _check_common(self)
+        ref = check_common(self)
         if type(self.position) is not Point3D:
-            self.position = _as_point3d(self.position, "position", ref)
+            self.position = as_point3d(self.position, "position", ref)
         if type(self.dimensions) is not Point3D:
-            self.dimensions = _as_point3d(self.dimensions, "dimensions", ref)
-        _set_numbers(self, ("yaw",), ref)
+            self.dimensions = as_point3d(self.dimensions, "dimensions", ref)
+        set_numbers(self, ("yaw",), ref)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -506,8 +348,8 @@ class CategoryAnnotation(_TaskIdMixin, Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad ids or metadata."""
-        ref = _check_common(self)
-        _check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
+        ref = check_common(self)
+        check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -535,14 +377,14 @@ class MultiCategoryAnnotation(_TaskIdMixin, Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for non-list labels, bad ids or metadata."""
-        ref = _check_common(self)
+        ref = check_common(self)
         if not isinstance(self.labels, (list, tuple)):
             raise ValidationError(
                 f"must be a list of strings, got {type(self.labels).__name__}",
                 field="labels",
                 obj=ref,
             )
-        _check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
+        check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
 
 
 @attrs.define(on_setattr=attrs.setters.NO_OP)
@@ -569,31 +411,8 @@ class SceneCategoryAnnotation(_TaskIdMixin, Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad ids or metadata."""
-        ref = _check_common(self)
-        _check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
-
-
-def _check_segmentation(unit: Any) -> None:
-    ref = _check_common(unit)
-    if not unit.mask_url or type(unit.mask_url) is not str:
-        raise ValidationError("You must specify a mask_url.", field="mask_url", obj=ref)
-    segments = unit.annotations
-    if not isinstance(segments, (list, tuple)):
-        raise ValidationError("must be a list of Segments", field="annotations", obj=ref)
-    if any(type(s) is not Segment for s in segments):
-        converted = []
-        for index, segment in enumerate(segments):
-            if isinstance(segment, Segment):
-                converted.append(segment)
-            elif isinstance(segment, Mapping):
-                converted.append(Segment.from_json(segment))
-            else:
-                raise ValidationError(
-                    f"must be a Segment, got {type(segment).__name__}",
-                    field=f"annotations[{index}]",
-                    obj=ref,
-                )
-        unit.annotations = converted
+        ref = check_common(self)
+        check_optional_str(self.taxonomy_name, "taxonomy_name", ref)
 
 
 @attrs.define(eq=False, on_setattr=attrs.setters.NO_OP)
@@ -621,7 +440,7 @@ class SegmentationAnnotation(Annotation):
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for an empty ``mask_url`` or bad segments."""
-        _check_segmentation(self)
+        check_segmentation(self)
 
     def has_local_files_to_upload(self) -> bool:
         """True when ``mask_url`` is a local path (which must exist: ``FileNotFoundError``)."""
