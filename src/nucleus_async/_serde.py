@@ -16,7 +16,6 @@ them in the unit's ``extra`` mapping; an unknown annotation/prediction ``type`` 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = [
     "converter",
     "dataset_item_payload",
-    "dumps",
     "get_converter",
     "install",
     "structure",
@@ -114,12 +112,6 @@ def _guarded(hook: StructureHook, payload: Mapping[str, Any], cls: type[T]) -> T
         raise ValidationError(
             f"malformed {cls.__name__} JSON: {exc}", field=cls.__name__, obj=_ref_of(payload)
         ) from None
-
-
-def dumps(payload: Any) -> str:
-    """JSON with default separators; NaN and infinity raise ``ValueError`` (as the service
-    would reject them)."""
-    return json.dumps(payload, allow_nan=False)
 
 
 def _ref_of(payload: Mapping[str, Any]) -> str | None:

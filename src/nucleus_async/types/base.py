@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from .. import _serde
 from .._errors import DuplicateIDError, ValidationError
+from .._json import dumps_text
 
 __all__ = [
     "REMOTE_SCHEMES",
@@ -158,7 +159,7 @@ class WireUnit:
 
     def to_json(self) -> str:
         """Serializes the object to a JSON string (NaN and infinity raise ``ValueError``)."""
-        return _serde.dumps(self.to_payload())
+        return dumps_text(self.to_payload())
 
     @classmethod
     def from_json(cls: type[_Unit], payload: Mapping[str, Any]) -> _Unit:

@@ -11,6 +11,7 @@ import attrs
 
 from .. import _serde
 from .._errors import ValidationError
+from .._json import dumps_text
 from .base import (
     JSONDict,
     WireUnit,
@@ -218,4 +219,4 @@ class DatasetItem(WireUnit):
 
     def to_json(self) -> str:
         """Serializes the item (``is_scene=False`` form) to a JSON string."""
-        return _serde.dumps(self.to_payload())
+        return dumps_text(self.to_payload())
