@@ -23,7 +23,7 @@ import nucleus_sync
 ROOT = facade.ROOT
 TOOL = ROOT / "tools" / "generate_sync.py"
 COMMITTED = ROOT / "src" / "nucleus_sync"
-HEADER: str = facade.load_generator().HEADER
+HEADER: str = facade.load_generator("files").HEADER
 
 #: Core member → sync member where the names differ.
 RENAMED = {
