@@ -9,7 +9,7 @@ from typing import Any
 
 from .docstrings import doc_literal, sync_doc
 from .imports import ANY, CAST, PAGER, Imports
-from .model import ASYNC_ITERATOR_TYPES, PLAIN_DUNDERS, Core, unwrap_function
+from .model import PLAIN_DUNDERS, Core, is_async_iterator_type, unwrap_function
 from .read import Binding
 from .rewrite import Rewriter, Rewritten
 from .signature import read_params, render_signature
@@ -61,8 +61,8 @@ class Emitter:
         is_coroutine = inspect.iscoroutinefunction(func)
         is_asyncgen = inspect.isasyncgenfunction(func)
         root = rewriter.resolve_root(node.returns)
-        returns_pager = self.core.pager is not None and root is self.core.pager
-        returns_aiter = is_asyncgen or any(root is t for t in ASYNC_ITERATOR_TYPES)
+        returns_pager = self.core.is_pager(root)
+        returns_aiter = is_asyncgen or is_async_iterator_type(root)
 
         args = ", ".join(p.argument() for p in params)
         if is_coroutine:

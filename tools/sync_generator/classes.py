@@ -13,10 +13,10 @@ from .docstrings import doc_literal, sync_doc
 from .errors import GenerationError
 from .imports import RUNTIME_ALIAS, Imports
 from .model import (
-    ASYNC_ITERATOR_TYPES,
     PLAIN_DUNDERS,
     RENAMES,
     Core,
+    is_async_iterator_type,
     is_awaitable_property,
 )
 from .read import Binding
@@ -171,39 +171,33 @@ class ClassEmitter(Emitter):
         func = inspect.unwrap(prop.fget) if prop.fget is not None else None
         if func is None:
             raise GenerationError(f"{self.cls.__qualname__}.{name}: property without a getter")
-        ann = self.getter_annotation(func)
+        node = self.core.source(func.__module__).function(func.__qualname__)
+        ann = self.annotation(node.returns, self.rewriter_for(func.__module__))
         self.emit_delegated_attribute(
             name, ann, setter=prop.fset is not None, doc=inspect.getdoc(prop)
         )
 
     def emit_awaitable_property(self, name: str, value: Any) -> None:
-        """A fetching attribute (``await dataset.size``) as a blocking property (``dataset.size``).
+        """A fetched attribute (``await dataset.size``) as a blocking property (``dataset.size``).
 
-        The read happens on the loop thread, so the core's getter runs where its coroutines do.
+        The attribute is read on the loop thread, where the core's getter then runs.
         """
         func = inspect.unwrap(value.fget)
+        node = self.core.source(func.__module__).function(func.__qualname__)
         rewriter = self.rewriter_for(func.__module__)
-        returns = self.core.source(func.__module__).function(func.__qualname__).returns
-        root = rewriter.resolve_root(returns)
-        if (self.core.pager is not None and root is self.core.pager) or any(
-            root is t for t in ASYNC_ITERATOR_TYPES
-        ):
+        root = rewriter.resolve_root(node.returns)
+        if self.core.is_pager(root) or is_async_iterator_type(root):
             raise GenerationError(
                 f"{self.cls.__qualname__}.{name}: an awaitable property cannot return a stream;"
                 " make it a method"
             )
         self.emit_delegated_attribute(
             name,
-            self.getter_annotation(func),
+            self.annotation(node.returns, rewriter),
             setter=False,
             doc=inspect.getdoc(value),
             read=f"_rt.call(lambda: self._core.{name})",
         )
-
-    def getter_annotation(self, func: Any) -> Rewritten:
-        """The return annotation of a property's getter, rewritten for the facade."""
-        node = self.core.source(func.__module__).function(func.__qualname__)
-        return self.annotation(node.returns, self.rewriter_for(func.__module__))
 
     def emit_delegated_attribute(
         self, name: str, ann: Rewritten, *, setter: bool, doc: str | None, read: str | None = None

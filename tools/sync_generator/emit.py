@@ -88,7 +88,7 @@ def reexports(core: Core, module: str, imports: Imports, defined: list[str]) -> 
         obj = getattr(package, name)
         if core.has_twin(obj):
             imports.add(Binding(name, core.twin_module(obj), obj.__name__, False), obj)
-        elif core.pager is not None and obj is core.pager:
+        elif core.is_pager(obj):
             imports.add(Binding(name, PAGER.module, PAGER.attr, False))
         else:
             imports.add(Binding(name, module, name, False), obj)

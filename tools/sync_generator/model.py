@@ -73,11 +73,20 @@ class Core:
         module: str = obj.__module__
         return self.sync_package + module[len(self.package) :]
 
+    def is_pager(self, obj: object) -> bool:
+        """Whether ``obj`` is the core's pager class (a paged read returns one)."""
+        return self.pager is not None and obj is self.pager
+
     def public_name(self, obj: object) -> str | None:
         for name, value in self.public.items():
             if value is obj:
                 return name
         return None
+
+
+def is_async_iterator_type(obj: object) -> bool:
+    """Whether ``obj`` is ``AsyncIterator``, ``AsyncIterable`` or ``AsyncGenerator``."""
+    return any(obj is t for t in ASYNC_ITERATOR_TYPES)
 
 
 def is_awaitable_property(value: object) -> bool:
@@ -170,9 +179,8 @@ def _is_async_function(value: Any, pager: type | None) -> bool:
     )
 
 
-def _exported_functions(package: Any) -> list[Any]:
-    """Functions in the ``__all__`` of the core package and of its subpackages."""
-    found: list[Any] = []
+def _exports(package: Any) -> Iterator[object]:
+    """Values in the ``__all__`` of the core package and of its imported subpackages."""
     for name in sorted(sys.modules):
         if name != package.__name__ and not name.startswith(package.__name__ + "."):
             continue
@@ -180,25 +188,24 @@ def _exported_functions(package: Any) -> list[Any]:
         if module is None or not hasattr(module, "__path__"):
             continue
         for export in getattr(module, "__all__", []):
-            value = getattr(module, export, None)
-            if inspect.isfunction(value) and all(value is not f for f in found):
-                found.append(value)
+            yield getattr(module, export, None)
+
+
+def _exported_functions(package: Any) -> list[Any]:
+    """Functions exported by the core package and its subpackages, each once."""
+    found: list[Any] = []
+    for value in _exports(package):
+        if inspect.isfunction(value) and all(value is not f for f in found):
+            found.append(value)
     return found
 
 
 def _exported_classes(package: Any) -> list[type]:
-    """Classes in the ``__all__`` of the core package and of its subpackages."""
+    """Classes exported by the core package and its subpackages, each once."""
     found: list[type] = []
-    for name in sorted(sys.modules):
-        if name != package.__name__ and not name.startswith(package.__name__ + "."):
-            continue
-        module = sys.modules[name]
-        if module is None or not hasattr(module, "__path__"):
-            continue
-        for export in getattr(module, "__all__", []):
-            value = getattr(module, export, None)
-            if isinstance(value, type) and value not in found:
-                found.append(value)
+    for value in _exports(package):
+        if isinstance(value, type) and value not in found:
+            found.append(value)
     return found
 
 

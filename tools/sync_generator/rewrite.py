@@ -47,7 +47,7 @@ class Rewriter:
                 raise GenerationError(f"{self.source.name}: a resource in a default value")
             assert isinstance(obj, type)
             return self._twin_name(obj, type_only, result)
-        if obj is not MISSING and self.core.pager is not None and obj is self.core.pager:
+        if self.core.is_pager(obj):
             result.mentions_resource = True
             self.imports.add(PAGER)
             return ast.Name("Pager", ast.Load())
