@@ -24,7 +24,9 @@ Generate nucleus_sync, the blocking facade, from the asyncio core nucleus_async.
 def main(argv: Iterable[str] | None = None) -> int:
     """Run the command; 0 when done or current, 1 when stale, 2 when the core cannot be mirrored."""
     parser = argparse.ArgumentParser(
-        description=USAGE, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="generate_sync.py",
+        description=USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--check", action="store_true", help="diff instead of writing; 1 if stale")
     parser.add_argument("--core", default="nucleus_async", help="the core package to read")
