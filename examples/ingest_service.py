@@ -184,7 +184,7 @@ async def ingest(
     if dataset_id is None:
         dataset = await client.create_dataset(dataset_name, is_scene=False)
     else:
-        dataset = client.get_dataset(dataset_id)
+        dataset = await client.get_dataset(dataset_id)
     report.dataset_id = dataset.id
     manifest = Manifest(manifest_path, report)
 

@@ -74,7 +74,7 @@ print(f"dataset length: {dataset.info().length}")
 client = nucleus_async.NucleusClient(
     "notebook-key", endpoint=emulator.endpoint, http_transport=emulator.asgi_transport()
 )
-same_dataset = client.get_dataset(dataset.id)
+same_dataset = await client.get_dataset(dataset.id)
 
 started = time.perf_counter()
 answers = await asyncio.gather(

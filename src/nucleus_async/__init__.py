@@ -32,11 +32,12 @@ from ._errors import (
     UploadError,
     ValidationError,
 )
-from ._jobs import AsyncJob, JobStatus
 from ._pagination import AsyncPager
 from ._retry import RetryPolicy
+from ._session import Session
 from ._version import __version__
-from .resources import Dataset, Model, Slice
+from .resources import AsyncJob, Dataset, Model, Slice
+from .resources.jobs import JobStatus
 from .resources.slice import (
     SliceBuilderFilterAutotag,
     SliceBuilderFilters,
@@ -71,6 +72,7 @@ __all__ = [
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
+    "Session",
     "Slice",
     "SliceBuilderFilterAutotag",
     "SliceBuilderFilters",

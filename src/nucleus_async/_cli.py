@@ -164,7 +164,7 @@ def build_cli() -> Any:
         """Upload a folder of images or a JSONL manifest into a dataset (streamed)."""
 
         async def work(client: NucleusClient) -> Any:
-            dataset = client.get_dataset(dataset_id)
+            dataset = await client.get_dataset(dataset_id)
             return await dataset.append(items_from_path(source), update=update, progress=progress)
 
         response = obj.run(work)
@@ -227,7 +227,7 @@ def build_cli() -> Any:
         """Export a dataset's items as JSONL (to a file or standard output)."""
 
         async def lines(client: NucleusClient) -> AsyncIterator[str]:
-            dataset = client.get_dataset(dataset_id)
+            dataset = await client.get_dataset(dataset_id)
             async for item in dataset.items_generator(page_size=page_size):
                 payload = item.to_payload()
                 payload["dataset_item_id"] = item.dataset_item_id

@@ -147,7 +147,8 @@ async def test_ingest_counts_every_line_in_process(
     assert (report.items_new, report.invalid_lines, report.annotations_processed) == (52, 4, 13)
     assert "missing.png" in report.invalid_examples[-1]
     assert report.ok
-    info = await nucleus_async_client.get_dataset(report.dataset_id).info()
+    dataset = await nucleus_async_client.get_dataset(report.dataset_id)
+    info = await dataset.info()
     assert info.length == 52
 
 

@@ -186,7 +186,7 @@ async def test_limited_access_key_is_its_own_identity(emu: Emulator) -> None:
         progress=False,
     ) as limited:
         with pytest.raises(nucleus_async.NotFoundError):
-            await limited.get_dataset(dataset.id).info()
+            await (await limited.get_dataset(dataset.id)).info()
         assert dataset.id not in await limited.list_datasets()
 
 

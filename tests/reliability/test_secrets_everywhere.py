@@ -106,8 +106,8 @@ async def test_no_secret_anywhere(caplog: pytest.LogCaptureFixture) -> None:
             await dataset.append(remote_items(5, "s"))
             seen.objects(dataset)
             # 404s, 400s, client-side validation
-            await seen.provoke("404", client.get_dataset("ds_missing").info())
-            await seen.provoke("404 limited", limited.get_dataset(dataset.id).info())
+            await seen.provoke("404", (await client.get_dataset("ds_missing")).info())
+            await seen.provoke("404 limited", (await limited.get_dataset(dataset.id)).info())
             await seen.provoke("refloc 404", dataset.refloc("nope"))
             bad = DatasetItem(image_location="s3://x.jpg", reference_id="bad")
             bad.metadata = {"x": float("nan")}

@@ -73,11 +73,11 @@ def test_check_detects_a_modified_generated_file(copy_of_facade: Path) -> None:
 
 
 def test_check_detects_missing_and_extra_files(copy_of_facade: Path) -> None:
-    (copy_of_facade / "_jobs.py").unlink()
+    (copy_of_facade / "resources" / "jobs.py").unlink()
     (copy_of_facade / "_leftover.py").write_text(HEADER + "\n")
     done = run_tool("--check", "--output", str(copy_of_facade))
     assert done.returncode == 1
-    assert "missing: _jobs.py" in done.stdout
+    assert "missing: resources/jobs.py" in done.stdout
     assert "extra (not generated any more): _leftover.py" in done.stdout
 
 
@@ -92,7 +92,7 @@ def test_generator_refuses_to_overwrite_a_file_without_its_header(copy_of_facade
 
 
 def test_generator_rewrites_a_stale_tree(copy_of_facade: Path) -> None:
-    (copy_of_facade / "_jobs.py").write_text(HEADER + "\n")
+    (copy_of_facade / "resources" / "jobs.py").write_text(HEADER + "\n")
     (copy_of_facade / "_leftover.py").write_text(HEADER + "\n")
     assert run_tool("--output", str(copy_of_facade)).returncode == 0
     assert run_tool("--check", "--output", str(copy_of_facade)).returncode == 0

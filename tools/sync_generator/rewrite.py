@@ -53,6 +53,10 @@ class Rewriter:
             return ast.Name("Pager", ast.Load())
         if obj is typing.Any:
             result.mentions_any = True
+        if _is_core_protocol(self.core, obj):
+            # A resource may satisfy the protocol (a client is a session source): arguments
+            # typed by it are unwrapped, and keep the client they came from alive.
+            result.mentions_resource = True
         public = self.core.public_name(obj) if obj is not MISSING else None
         if public is not None and not isinstance(obj, (str, int, float, bool, type(None))):
             self.imports.add(Binding(node.id, self.core.package, public, type_only), obj)
@@ -120,6 +124,10 @@ class Rewriter:
             node = node.value
         dotted = _dotted(node)
         return MISSING if dotted is None else self._resolve_dotted(dotted)
+
+
+def _is_core_protocol(core: Core, obj: object) -> bool:
+    return isinstance(obj, type) and getattr(obj, "_is_protocol", False) and core.owns(obj)
 
 
 def _dotted(node: ast.expr) -> list[str] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..types import (
+from .types import (
     Annotation,
     BoxAnnotation,
     BoxPrediction,
