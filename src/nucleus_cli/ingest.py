@@ -10,7 +10,7 @@ resumes (items are matched by reference id, so a re-run is idempotent).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import anyio
@@ -112,25 +112,28 @@ async def ingest(
             tg.start_soon(worker, receive.clone())
         receive.close()
         async with send:
-            batch: list[LocatedItem] = []
             try:
-                for located in items:
-                    batch.append(located)
-                    if len(batch) == BATCH_SIZE:
-                        if failures:
-                            break
-                        tally.sent += len(batch)
-                        await send.send(batch)
-                        batch = []
-                else:
-                    if batch and not failures:
-                        tally.sent += len(batch)
-                        await send.send(batch)
+                for batch in _batches(items, BATCH_SIZE):
+                    if failures:
+                        break
+                    await send.send(batch)
+                    tally.sent += len(batch)  # counted once a worker has taken it
             except SourceError as exc:
                 # A bad row mid-source: stop feeding; the batches in flight land or fail.
                 failures.append(exc)
     if failures:
         raise failures[0]
+
+
+def _batches(items: Iterable[LocatedItem], size: int) -> Iterator[list[LocatedItem]]:
+    batch: list[LocatedItem] = []
+    for located in items:
+        batch.append(located)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _located(exc: ValidationError, batch: list[LocatedItem]) -> Exception:

@@ -35,6 +35,18 @@ def cli_command(*args: str) -> list[str]:
 
 
 @pytest.fixture
+def nucleus_argv():  # type: ignore[no-untyped-def]
+    """``nucleus_argv(*args)``: the command line that runs ``nucleus ARGS`` on this code."""
+    return cli_command
+
+
+@pytest.fixture
+def nucleus_env():  # type: ignore[no-untyped-def]
+    """``nucleus_env(**extra)``: the environment for it (no key or endpoint inherited)."""
+    return cli_environment
+
+
+@pytest.fixture
 def good_key() -> str:
     """The one key the ``served`` emulator accepts."""
     return GOOD_KEY

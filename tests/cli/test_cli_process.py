@@ -159,3 +159,17 @@ def test_help_documents_the_exit_statuses_and_the_key_variable(nucleus) -> None:
     assert "NUCLEUS_API_KEY" in result.stdout
     for status in ExitStatus:
         assert f"  {status.value} " in result.stdout
+
+
+def test_a_bad_row_mid_ingest_says_how_many_items_landed(nucleus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dataset_id = nucleus("--emulator", "datasets", "create", "cars").stdout.strip()
+    rows = [json.dumps({"reference_id": f"r{i}", "image_url": f"s3://{i}.jpg"}) for i in range(50)]
+    rows[44] = "{not json"
+    (tmp_path / "items.jsonl").write_text("\n".join(rows) + "\n")
+
+    result = nucleus("--emulator", "ingest", dataset_id, "items.jsonl")
+
+    assert result.returncode == ExitStatus.INVALID_INPUT
+    error, note = result.stderr.strip().splitlines()
+    assert error.startswith("Error: items.jsonl:45: not JSON")
+    assert note.startswith("40 of 50 items landed.") and "Run the same command again" in note
