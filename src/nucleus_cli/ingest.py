@@ -1,11 +1,13 @@
 """Ingest: a source streamed into a dataset in concurrent batches, with a tally of what landed.
 
-Each batch is one ``Dataset.append`` call, and up to ``concurrency`` run at once (they share
-the client's request limiter, so the service sees no more than ``max_concurrency`` requests).
+Each batch of ``CALL_SIZE`` items is one ``Dataset.append`` call (a few concurrent requests of
+``REQUEST_SIZE`` items), and enough calls run at once to keep the client's ``max_concurrency``
+requests busy (the calls share the client's request limiter, so the service never sees more).
 A finished call is a batch the service confirmed, which is what the tally counts: when the
 user presses Ctrl-C, or a batch fails, the command can say exactly how many items landed,
 how many were in flight (they may have landed too), and that re-running the same command
-resumes (items are matched by reference id, so a re-run is idempotent).
+resumes (items are matched by reference id, so a re-run is idempotent). Calls of several
+requests rather than one keep the per-call cost (validation, task start-up) small.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from nucleus_async import Dataset, UploadResponse, ValidationError
 
 from .sources import LocatedItem, SourceError
 
-__all__ = ["BATCH_SIZE", "IngestTally", "ingest"]
+__all__ = ["CALL_SIZE", "REQUEST_SIZE", "IngestTally", "ingest"]
 
-#: Items per ``append`` call: the core's default JSON batch, two multipart requests of files.
-BATCH_SIZE = 20
+#: Items per request: the core's default JSON batch (files go ten per multipart request).
+REQUEST_SIZE = 20
+_REQUESTS_PER_CALL = 5
+#: Items per ``append`` call, the unit the tally and the progress bar count.
+CALL_SIZE = REQUEST_SIZE * _REQUESTS_PER_CALL
 
 
 @dataclass
@@ -90,7 +95,7 @@ async def ingest(
         response = await dataset.append(
             [located.item for located in batch],
             update=update,
-            batch_size=len(batch),
+            batch_size=REQUEST_SIZE,
             progress=False,
         )
         assert isinstance(response, UploadResponse)  # items (not scenes), not asynchronous
@@ -107,13 +112,16 @@ async def ingest(
                 except Exception as exc:
                     failures.append(exc)
 
+    # One call more than fills the limiter, so it stays busy while a call waits for its last
+    # request.
+    calls = -(-max(1, concurrency) // _REQUESTS_PER_CALL) + 1
     async with anyio.create_task_group() as tg:
-        for _ in range(max(1, concurrency)):
+        for _ in range(calls):
             tg.start_soon(worker, receive.clone())
         receive.close()
         async with send:
             try:
-                for batch in _batches(items, BATCH_SIZE):
+                for batch in _batches(items, CALL_SIZE):
                     if failures:
                         break
                     await send.send(batch)

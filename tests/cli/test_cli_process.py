@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from nucleus_cli.errors import ExitStatus
+from nucleus_cli.ingest import CALL_SIZE
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], status: ExitStatus) -> str:
@@ -163,13 +164,17 @@ def test_help_documents_the_exit_statuses_and_the_key_variable(nucleus) -> None:
 
 def test_a_bad_row_mid_ingest_says_how_many_items_landed(nucleus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dataset_id = nucleus("--emulator", "datasets", "create", "cars").stdout.strip()
-    rows = [json.dumps({"reference_id": f"r{i}", "image_url": f"s3://{i}.jpg"}) for i in range(50)]
-    rows[44] = "{not json"
+    total, bad_line = 2 * CALL_SIZE + 50, 2 * CALL_SIZE + 45  # two calls sent before it
+    rows = [
+        json.dumps({"reference_id": f"r{i}", "image_url": f"s3://{i}.jpg"}) for i in range(total)
+    ]
+    rows[bad_line - 1] = "{not json"
     (tmp_path / "items.jsonl").write_text("\n".join(rows) + "\n")
 
     result = nucleus("--emulator", "ingest", dataset_id, "items.jsonl")
 
     assert result.returncode == ExitStatus.INVALID_INPUT
     error, note = result.stderr.strip().splitlines()
-    assert error.startswith("Error: items.jsonl:45: not JSON")
-    assert note.startswith("40 of 50 items landed.") and "Run the same command again" in note
+    assert error.startswith(f"Error: items.jsonl:{bad_line}: not JSON")
+    assert note.startswith(f"{2 * CALL_SIZE} of {total} items landed.")
+    assert "Run the same command again" in note
