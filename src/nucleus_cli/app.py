@@ -14,6 +14,8 @@ Results go to standard output; progress, notes and errors to standard error.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,7 +23,7 @@ import click
 
 from nucleus_async import NucleusClient, __version__
 
-from .errors import EXIT_STATUS_HELP, Interrupted, command_error_for
+from .errors import EXIT_STATUS_HELP, ExitStatus, Interrupted, command_error_for
 from .ingest import IngestTally, ingest
 from .output import LineSink, file_lines, stdout_lines
 from .progress import bars_wanted, progress_bar
@@ -41,6 +43,11 @@ class NucleusGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise Interrupted() from None
+        except BrokenPipeError:
+            # The reader went away (`nucleus export ds | head`): stop quietly, as cat does, and
+            # keep Python from complaining when it flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(ExitStatus.ERROR) from None
         except Exception as exc:
             _present(exc, debug=bool(ctx.params.get("debug")))
 

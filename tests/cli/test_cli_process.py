@@ -178,3 +178,27 @@ def test_a_bad_row_mid_ingest_says_how_many_items_landed(nucleus, tmp_path: Path
     assert error.startswith(f"Error: items.jsonl:{bad_line}: not JSON")
     assert note.startswith(f"{2 * CALL_SIZE} of {total} items landed.")
     assert "Run the same command again" in note
+
+
+def test_an_export_whose_reader_stops_early_ends_quietly(  # type: ignore[no-untyped-def]
+    nucleus, nucleus_argv, nucleus_env, tmp_path: Path
+) -> None:
+    dataset_id = nucleus("--emulator", "datasets", "create", "cars").stdout.strip()
+    rows = [json.dumps({"reference_id": f"r{i}", "image_url": "s3://x.jpg"}) for i in range(2000)]
+    (tmp_path / "items.jsonl").write_text("\n".join(rows) + "\n")
+    assert nucleus("--emulator", "ingest", dataset_id, "items.jsonl").returncode == 0
+
+    # More output than a pipe holds, and a reader (like `head -1`) that leaves after one line.
+    with subprocess.Popen(
+        nucleus_argv("--emulator", "export", dataset_id, "--page-size", "100"),
+        cwd=tmp_path,
+        env=nucleus_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert b"r0" in process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read()
+    assert process.returncode == ExitStatus.ERROR
+    assert stderr == b""
