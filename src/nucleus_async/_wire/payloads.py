@@ -1,35 +1,61 @@
-"""Unstructure hooks: the hand-tuned wire payload of every annotation, prediction, item and scene.
+"""Payload hooks: the hand-tuned wire payload of every annotation, prediction, item and scene.
 
 One dict literal per unit type (bulk uploads serialise hundreds of thousands of boxes, so no
-shared builder sits on this path); key order is wire order. :func:`nucleus_async._serde.install`
-registers these hooks.
+shared builder sits on this path); key order is wire order. :func:`payload_hooks` is the
+class -> hook table :class:`nucleus_async._wire.converter.WireConverter` dispatches on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._errors import ValidationError
+from .._errors import ValidationError
+from ..types.annotations import (
+    BoxAnnotation,
+    CategoryAnnotation,
+    CuboidAnnotation,
+    KeypointsAnnotation,
+    LineAnnotation,
+    MultiCategoryAnnotation,
+    PolygonAnnotation,
+    SceneCategoryAnnotation,
+    SegmentationAnnotation,
+    UnknownAnnotation,
+)
+from ..types.camera import CameraParams
+from ..types.dataset_item import DatasetItem
+from ..types.geometry import Point, Point3D
+from ..types.predictions import (
+    BoxPrediction,
+    CategoryPrediction,
+    CuboidPrediction,
+    KeypointsPrediction,
+    LinePrediction,
+    PolygonPrediction,
+    SceneCategoryPrediction,
+    SegmentationPrediction,
+    UnknownPrediction,
+)
+from ..types.responses import UploadResponse
+from ..types.scenes import Frame, LidarScene, Track, VideoScene
+from ..types.segment import Segment
 
-if TYPE_CHECKING:
-    from .types.dataset_item import DatasetItem
-
-__all__ = ["Hook", "JSONDict", "dataset_item_payload"]
+__all__ = ["Hook", "JSONDict", "dataset_item_payload", "payload_hooks"]
 
 JSONDict = dict[str, Any]
 Hook = Callable[[Any], JSONDict]
 
 
-def _points(points: Iterable[Any]) -> list[JSONDict]:
+def _points(points: Iterable[Point]) -> list[JSONDict]:
     return [{"x": p.x, "y": p.y} for p in points]
 
 
-def _point3d(p: Any) -> JSONDict:
+def _point3d(p: Point3D) -> JSONDict:
     return {"x": p.x, "y": p.y, "z": p.z}
 
 
-def _box(a: Any) -> JSONDict:
+def _box(a: BoxAnnotation) -> JSONDict:
     return {
         "label": a.label,
         "type": "box",
@@ -43,7 +69,7 @@ def _box(a: Any) -> JSONDict:
     }
 
 
-def _line(a: Any) -> JSONDict:
+def _line(a: LineAnnotation) -> JSONDict:
     return {
         "label": a.label,
         "type": "line",
@@ -56,7 +82,7 @@ def _line(a: Any) -> JSONDict:
     }
 
 
-def _polygon(a: Any) -> JSONDict:
+def _polygon(a: PolygonAnnotation) -> JSONDict:
     return {
         "label": a.label,
         "type": "polygon",
@@ -70,7 +96,7 @@ def _polygon(a: Any) -> JSONDict:
     }
 
 
-def _keypoints(a: Any) -> JSONDict:
+def _keypoints(a: KeypointsAnnotation) -> JSONDict:
     return {
         "label": a.label,
         "type": "keypoints",
@@ -87,7 +113,7 @@ def _keypoints(a: Any) -> JSONDict:
     }
 
 
-def _cuboid(a: Any) -> JSONDict:
+def _cuboid(a: CuboidAnnotation) -> JSONDict:
     payload: JSONDict = {
         "label": a.label,
         "type": "cuboid",
@@ -110,7 +136,7 @@ def _cuboid(a: Any) -> JSONDict:
     return payload
 
 
-def _category(a: Any) -> JSONDict:
+def _category(a: CategoryAnnotation) -> JSONDict:
     payload: JSONDict = {
         "label": a.label,
         "type": "category",
@@ -125,7 +151,7 @@ def _category(a: Any) -> JSONDict:
     return payload
 
 
-def _multicategory(a: Any) -> JSONDict:
+def _multicategory(a: MultiCategoryAnnotation) -> JSONDict:
     payload: JSONDict = {
         "labels": a.labels,
         "type": "multicategory",
@@ -140,7 +166,7 @@ def _multicategory(a: Any) -> JSONDict:
     return payload
 
 
-def _scene_category(a: Any) -> JSONDict:
+def _scene_category(a: SceneCategoryAnnotation) -> JSONDict:
     # Sent as a plain "category": the reference id names a scene, not an item.
     payload: JSONDict = {
         "label": a.label,
@@ -155,14 +181,14 @@ def _scene_category(a: Any) -> JSONDict:
     return payload
 
 
-def _segment(s: Any) -> JSONDict:
+def _segment(s: Segment) -> JSONDict:
     payload: JSONDict = {"label": s.label, "index": s.index}
     if s.metadata is not None:
         payload["metadata"] = s.metadata
     return payload
 
 
-def _segmentation(a: Any) -> JSONDict:
+def _segmentation(a: SegmentationAnnotation) -> JSONDict:
     return {
         "type": "mask",
         "mask_url": a.mask_url,
@@ -172,7 +198,7 @@ def _segmentation(a: Any) -> JSONDict:
     }
 
 
-def _unknown(a: Any) -> JSONDict:
+def _unknown(a: UnknownAnnotation) -> JSONDict:
     return dict(a.payload)
 
 
@@ -199,7 +225,7 @@ def _with_confidence(base: Hook, class_pdf: bool = True) -> Hook:
     return hook
 
 
-def _camera_params(c: Any) -> JSONDict:
+def _camera_params(c: CameraParams) -> JSONDict:
     payload: JSONDict = {
         "position": _point3d(c.position),
         "heading": {"x": c.heading.x, "y": c.heading.y, "z": c.heading.z, "w": c.heading.w},
@@ -248,11 +274,11 @@ def dataset_item_payload(item: DatasetItem, is_scene: bool = False) -> JSONDict:
     return payload
 
 
-def _frame(frame: Any) -> JSONDict:
+def _frame(frame: Frame) -> JSONDict:
     return {sensor: dataset_item_payload(item, True) for sensor, item in frame.items.items()}
 
 
-def _track(track: Any) -> JSONDict:
+def _track(track: Track) -> JSONDict:
     return {
         "reference_id": track.reference_id,
         "dataset_id": track.dataset_id,
@@ -260,7 +286,7 @@ def _track(track: Any) -> JSONDict:
     }
 
 
-def _lidar_scene(scene: Any) -> JSONDict:
+def _lidar_scene(scene: LidarScene) -> JSONDict:
     scene.validate_frames_dict()
     payload: JSONDict = {
         "reference_id": scene.reference_id,
@@ -273,7 +299,7 @@ def _lidar_scene(scene: Any) -> JSONDict:
     return payload
 
 
-def _video_scene(scene: Any) -> JSONDict:
+def _video_scene(scene: VideoScene) -> JSONDict:
     payload: JSONDict = {"reference_id": scene.reference_id}
     if scene.frame_rate:
         payload["frame_rate"] = scene.frame_rate
@@ -287,3 +313,40 @@ def _video_scene(scene: Any) -> JSONDict:
     if scene.tracks:
         payload["tracks"] = [_track(track) for track in scene.tracks]
     return payload
+
+
+def _upload_response(response: UploadResponse) -> JSONDict:
+    return response.json()
+
+
+def payload_hooks() -> dict[type, Hook]:
+    """A fresh class -> payload hook table of every hand-written type (exact classes)."""
+    return {
+        BoxAnnotation: _box,
+        LineAnnotation: _line,
+        PolygonAnnotation: _polygon,
+        KeypointsAnnotation: _keypoints,
+        CuboidAnnotation: _cuboid,
+        CategoryAnnotation: _category,
+        MultiCategoryAnnotation: _multicategory,
+        SceneCategoryAnnotation: _scene_category,
+        SegmentationAnnotation: _segmentation,
+        UnknownAnnotation: _unknown,
+        BoxPrediction: _with_confidence(_box),
+        LinePrediction: _with_confidence(_line),
+        PolygonPrediction: _with_confidence(_polygon),
+        KeypointsPrediction: _with_confidence(_keypoints),
+        CuboidPrediction: _with_confidence(_cuboid),
+        CategoryPrediction: _with_confidence(_category),
+        SceneCategoryPrediction: _with_confidence(_scene_category, class_pdf=False),
+        SegmentationPrediction: _segmentation,
+        UnknownPrediction: _unknown,
+        Segment: _segment,
+        CameraParams: _camera_params,
+        DatasetItem: dataset_item_payload,
+        Frame: _frame,
+        Track: _track,
+        LidarScene: _lidar_scene,
+        VideoScene: _video_scene,
+        UploadResponse: _upload_response,
+    }

@@ -1,4 +1,4 @@
-"""The converter: JSON rules, error mapping, UploadResponse folding, speed sanity."""
+"""The wire converter: JSON rules, error mapping, wiring, UploadResponse folding, speed sanity."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import timeit
 
 import pytest
 
-from nucleus_async import _serde
 from nucleus_async._errors import ValidationError
+from nucleus_async._wire.converter import WireConverter
 from nucleus_async.types import (
     BoxAnnotation,
     BoxPrediction,
     DatasetItem,
     Point,
     UploadResponse,
+    _codec,
     annotation_from_json,
 )
 
@@ -46,10 +47,43 @@ def test_non_object_json_is_a_validation_error() -> None:
         BoxAnnotation.from_json(["not", "a", "dict"])  # type: ignore[arg-type]
 
 
-def test_converter_serves_the_same_hooks() -> None:
+def test_cattrs_converter_serves_the_same_hooks() -> None:
     box = BoxPrediction("car", 0, 0, 1, 1, "img", 0.5)
-    assert _serde.converter.unstructure(box) == box.to_payload()
-    assert _serde.converter.structure(box.to_payload(), BoxPrediction) == box
+    converter = WireConverter().cattrs_converter()
+    assert converter.unstructure(box) == box.to_payload()
+    assert converter.structure(box.to_payload(), BoxPrediction) == box
+
+
+def test_package_root_wires_the_wire_converter() -> None:
+    assert isinstance(_codec.codec(), WireConverter)
+
+
+def test_types_without_a_wired_codec_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_codec, "_wired", None)
+    with pytest.raises(RuntimeError, match="no wire codec"):
+        Point(1, 2).to_payload()
+    with pytest.raises(RuntimeError, match="no wire codec"):
+        annotation_from_json({"type": "box", "reference_id": "img"})
+
+
+def test_a_wired_codec_serves_every_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Recording(WireConverter):
+        __slots__ = ("seen",)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[object] = []
+
+        def unstructure(self, unit: object) -> dict[str, object]:
+            self.seen.append(unit)
+            return super().unstructure(unit)
+
+    recording = Recording()
+    monkeypatch.setattr(_codec, "_wired", None)
+    _codec.use_codec(recording)
+    point = Point(1, 2)
+    assert point.to_json() == '{"x": 1, "y": 2}'
+    assert recording.seen == [point]
 
 
 def test_item_without_image_cannot_use_item_form() -> None:

@@ -1,8 +1,8 @@
 """Structure hooks: builds every annotation, prediction, item and scene from the server's JSON.
 
 Unknown keys are kept in the unit's ``extra`` mapping; a missing required key raises
-``KeyError``, which :func:`nucleus_async._serde.structure` turns into a ``ValidationError``.
-:func:`nucleus_async._serde.install` binds the classes (:func:`bind`) and registers these hooks.
+``KeyError``, which :meth:`nucleus_async._wire.converter.WireConverter.structure` turns into a
+``ValidationError``. :func:`structure_hooks` is the class -> hook table the converter dispatches on.
 """
 
 from __future__ import annotations
@@ -10,28 +10,43 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._errors import ValidationError
+from .._errors import ValidationError
+from ..types.annotations import (
+    Annotation,
+    BoxAnnotation,
+    CategoryAnnotation,
+    CuboidAnnotation,
+    KeypointsAnnotation,
+    LineAnnotation,
+    MultiCategoryAnnotation,
+    PolygonAnnotation,
+    SceneCategoryAnnotation,
+    SegmentationAnnotation,
+    UnknownAnnotation,
+)
+from ..types.camera import CameraParams
+from ..types.dataset_item import DatasetItem, DatasetItemEmbeddingInfo
+from ..types.geometry import Keypoint, LidarPoint, Point, Point3D, Quaternion
+from ..types.predictions import (
+    BoxPrediction,
+    CategoryPrediction,
+    CuboidPrediction,
+    KeypointsPrediction,
+    LinePrediction,
+    PolygonPrediction,
+    Prediction,
+    SceneCategoryPrediction,
+    SegmentationPrediction,
+    UnknownPrediction,
+)
+from ..types.responses import DatasetInfo, UploadResponse
+from ..types.scenes import Frame, LidarScene, Track, VideoScene
+from ..types.segment import Segment
+
+__all__ = ["StructureHook", "lidar_scene", "structure_hooks"]
 
 JSONDict = dict[str, Any]
 StructureHook = Callable[[Mapping[str, Any], Any], Any]
-
-# Classes, bound by bind() (this module must not import the types at import time).
-_Point: Any = None
-_Point3D: Any = None
-_Quaternion: Any = None
-_Keypoint: Any = None
-_Segment: Any = None
-_DatasetItem: Any = None
-_Frame: Any = None
-_Track: Any = None
-
-
-def bind(geometry: Any, segment: Any, dataset_item: Any, scenes: Any) -> None:
-    """Binds the classes the nested hooks build (called once by ``install``)."""
-    global _Point, _Point3D, _Quaternion, _Keypoint, _Segment, _DatasetItem, _Frame, _Track
-    _Point, _Point3D, _Quaternion = geometry.Point, geometry.Point3D, geometry.Quaternion
-    _Keypoint, _Segment = geometry.Keypoint, segment.Segment
-    _DatasetItem, _Frame, _Track = dataset_item.DatasetItem, scenes.Frame, scenes.Track
 
 
 def _extra(payload: Mapping[str, Any], known: frozenset[str]) -> JSONDict | None:
@@ -85,8 +100,8 @@ def make_box(prediction: bool) -> StructureHook:
     return hook
 
 
-def _point(v: Mapping[str, Any]) -> Any:
-    return _Point(v["x"], v["y"])
+def _point(v: Mapping[str, Any]) -> Point:
+    return Point(v["x"], v["y"])
 
 
 def make_vertices(prediction: bool, polygon: bool) -> StructureHook:
@@ -114,8 +129,8 @@ def make_vertices(prediction: bool, polygon: bool) -> StructureHook:
     return hook
 
 
-def _keypoint(k: Mapping[str, Any]) -> Any:
-    return _Keypoint(k.get("x"), k.get("y"), bool(k["visible"]))
+def _keypoint(k: Mapping[str, Any]) -> Keypoint:
+    return Keypoint(k.get("x"), k.get("y"), bool(k["visible"]))
 
 
 def make_keypoints(prediction: bool) -> StructureHook:
@@ -144,8 +159,8 @@ def make_keypoints(prediction: bool) -> StructureHook:
     return hook
 
 
-def _p3(v: Mapping[str, Any]) -> Any:
-    return _Point3D(v["x"], v["y"], v["z"])
+def _p3(v: Mapping[str, Any]) -> Point3D:
+    return Point3D(v["x"], v["y"], v["z"])
 
 
 def make_cuboid(prediction: bool) -> StructureHook:
@@ -209,7 +224,7 @@ def _structure_segment(d: Mapping[str, Any], cls: Any) -> Any:
 def _structure_segmentation(d: Mapping[str, Any], cls: Any) -> Any:
     return cls(
         mask_url=d["mask_url"],
-        annotations=[_structure_segment(s, _Segment) for s in d.get("annotations") or []],
+        annotations=[_structure_segment(s, Segment) for s in d.get("annotations") or []],
         reference_id=d["reference_id"],
         annotation_id=d.get("annotation_id"),
         extra=_extra(d, _SEGMENTATION_KEYS),
@@ -299,7 +314,7 @@ def _structure_camera(d: Mapping[str, Any], cls: Any) -> Any:
     heading = d["heading"]
     return cls(
         _p3(d["position"]),
-        _Quaternion(heading["x"], heading["y"], heading["z"], heading["w"]),
+        Quaternion(heading["x"], heading["y"], heading["z"], heading["w"]),
         d["fx"],
         d["fy"],
         d["cx"],
@@ -321,21 +336,22 @@ def _structure_track(d: Mapping[str, Any], cls: Any) -> Any:
 
 
 def _structure_frame(d: Mapping[str, Any], cls: Any) -> Any:
-    return cls(**{sensor: _structure_item(item, _DatasetItem) for sensor, item in d.items()})
+    return cls(**{sensor: _structure_item(item, DatasetItem) for sensor, item in d.items()})
 
 
-def _lidar(d: Mapping[str, Any], cls: Any, skip_validate: bool = False) -> Any:
+def lidar_scene(d: Mapping[str, Any], cls: Any, skip_validate: bool = False) -> Any:
+    """A ``LidarScene`` (subclass ``cls``); ``skip_validate`` is handed to its constructor."""
     return cls(
         reference_id=d["reference_id"],
-        frames=[_structure_frame(frame, _Frame) for frame in d.get("frames") or []],
+        frames=[_structure_frame(frame, Frame) for frame in d.get("frames") or []],
         metadata=_metadata(d),
-        tracks=[_structure_track(t, _Track) for t in d.get("tracks") or []],
+        tracks=[_structure_track(t, Track) for t in d.get("tracks") or []],
         skip_validate=skip_validate,
     )
 
 
 def _structure_lidar(d: Mapping[str, Any], cls: Any) -> Any:
-    return _lidar(d, cls)
+    return lidar_scene(d, cls)
 
 
 def _structure_video(d: Mapping[str, Any], cls: Any) -> Any:
@@ -344,9 +360,9 @@ def _structure_video(d: Mapping[str, Any], cls: Any) -> Any:
         reference_id=d["reference_id"],
         frame_rate=d.get("frame_rate"),
         video_location=d.get("video_url"),
-        items=[_structure_item(item, _DatasetItem) for item in d.get("frames") or []],
+        items=[_structure_item(item, DatasetItem) for item in d.get("frames") or []],
         metadata=_metadata(d),
-        tracks=[_structure_track(t, _Track) for t in d.get("tracks") or []],
+        tracks=[_structure_track(t, Track) for t in d.get("tracks") or []],
         use_privacy_mode=upload_to_scale is False,
     )
 
@@ -372,3 +388,83 @@ def _structure_flat(*required: str, optional: tuple[str, ...] = ()) -> Structure
         return cls(*(d[key] for key in required), *(d.get(key) for key in optional))
 
     return hook
+
+
+def _structure_keypoint(d: Mapping[str, Any], cls: Any) -> Any:
+    return cls(d.get("x"), d.get("y"), bool(d["visible"]))
+
+
+def _structure_unknown(d: Mapping[str, Any], cls: Any) -> Any:
+    return cls(d.get("type"), dict(d))
+
+
+def _structure_upload_response(d: Mapping[str, Any], cls: Any) -> Any:
+    return cls(d)
+
+
+def structure_hooks() -> dict[type, StructureHook]:
+    """A fresh class -> structure hook table of every data type (exact classes, unions too)."""
+    hooks: dict[type, StructureHook] = {
+        BoxAnnotation: make_box(False),
+        LineAnnotation: make_vertices(False, polygon=False),
+        PolygonAnnotation: make_vertices(False, polygon=True),
+        KeypointsAnnotation: make_keypoints(False),
+        CuboidAnnotation: make_cuboid(False),
+        CategoryAnnotation: make_category(False),
+        MultiCategoryAnnotation: make_category(False, multi=True),
+        SceneCategoryAnnotation: make_category(False, scene=True),
+        SegmentationAnnotation: _structure_segmentation,
+        BoxPrediction: make_box(True),
+        LinePrediction: make_vertices(True, polygon=False),
+        PolygonPrediction: make_vertices(True, polygon=True),
+        KeypointsPrediction: make_keypoints(True),
+        CuboidPrediction: make_cuboid(True),
+        CategoryPrediction: make_category(True),
+        SceneCategoryPrediction: make_category(True, scene=True),
+        SegmentationPrediction: _structure_segmentation,
+        UnknownAnnotation: _structure_unknown,
+        UnknownPrediction: _structure_unknown,
+        Point: _structure_flat("x", "y"),
+        Point3D: _structure_flat("x", "y", "z"),
+        LidarPoint: _structure_flat("x", "y", "z", "i"),
+        Quaternion: _structure_flat("x", "y", "z", "w"),
+        Keypoint: _structure_keypoint,
+        Segment: _structure_segment,
+        CameraParams: _structure_camera,
+        DatasetItem: _structure_item,
+        DatasetItemEmbeddingInfo: _structure_flat("index_id", "embedding_vector"),
+        Frame: _structure_frame,
+        Track: _structure_track,
+        LidarScene: _structure_lidar,
+        VideoScene: _structure_video,
+        DatasetInfo: _structure_info,
+        UploadResponse: _structure_upload_response,
+    }
+    hooks[Annotation] = make_union(
+        {
+            "box": BoxAnnotation,
+            "line": LineAnnotation,
+            "polygon": PolygonAnnotation,
+            "keypoints": KeypointsAnnotation,
+            "cuboid": CuboidAnnotation,
+            "category": CategoryAnnotation,
+            "multicategory": MultiCategoryAnnotation,
+        },
+        SegmentationAnnotation,
+        UnknownAnnotation,
+        hooks,
+    )
+    hooks[Prediction] = make_union(
+        {
+            "box": BoxPrediction,
+            "line": LinePrediction,
+            "polygon": PolygonPrediction,
+            "keypoints": KeypointsPrediction,
+            "cuboid": CuboidPrediction,
+            "category": CategoryPrediction,
+        },
+        SegmentationPrediction,
+        UnknownPrediction,
+        hooks,
+    )
+    return hooks
