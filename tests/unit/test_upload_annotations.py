@@ -23,7 +23,7 @@ from nucleus_async import (
     UploadError,
     ValidationError,
 )
-from nucleus_async._upload_annotations import MaskFileNotFoundError, merge_upload_answers
+from nucleus_async._upload.annotations import MaskFileNotFoundError, merge_upload_answers
 from nucleus_async.resources._dataset_annotations import predictions_by_type
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .._errors import ValidationError
 from .._jobs import AsyncJob
 from .._pagination import AsyncPager
-from .._upload_annotations import AnnotationUploader
+from .._upload import AnnotationUploader
 from ..types import (
     Annotation,
     BoxPrediction,

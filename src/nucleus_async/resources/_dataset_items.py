@@ -9,8 +9,7 @@ from typing import Any
 from .._errors import ValidationError
 from .._jobs import AsyncJob
 from .._pagination import AsyncPager
-from .._signed_upload import upload_ndjson
-from .._upload import ItemUploader, check_duplicate_reference_ids
+from .._upload import ItemUploader, check_duplicate_reference_ids, upload_ndjson
 from ..types import DatasetInfo, DatasetItem, LidarScene, UploadResponse, VideoScene
 from ._dataset_base import DatasetBase, item_with_annotations, segment
 from ._dataset_scenes import append_scenes, take_scenes

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import ValidationError
 from .._jobs import AsyncJob
-from .._upload_scenes import upload_scenes, validate_scenes
+from .._upload import upload_scenes, validate_scenes
 from ..types import DatasetItem, LidarScene, VideoScene
 from ._dataset_base import DatasetBase, segment
 
