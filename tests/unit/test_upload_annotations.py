@@ -1,4 +1,4 @@
-"""Annotation and prediction uploads on the wire (respx): batching, concurrency, merge, refusals."""
+"""Annotation and prediction uploads on the wire (respx): batch kinds, payloads, merge, refusals."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 import respx
@@ -160,64 +159,6 @@ async def test_empty_input_returns_an_empty_dict_without_a_request(
     assert not route.called
 
 
-# -- concurrency and streaming ------------------------------------------------------------
-
-
-async def test_batches_are_in_flight_concurrently_up_to_max_concurrency(
-    router: respx.MockRouter, client: nucleus_async.NucleusClient
-) -> None:
-    in_flight = peak = 0
-
-    async def slow(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        await anyio.sleep(0.02)
-        in_flight -= 1
-        return counting_answer(request)
-
-    router.post(ANNOTATE).mock(side_effect=slow)
-    result = await client.get_dataset(DS).annotate(boxes(100), batch_size=5)
-    assert result["annotations_processed"] == 100
-    assert peak == 4  # the client's max_concurrency
-
-
-async def test_a_generator_is_streamed_not_read_whole_before_the_first_request(
-    router: respx.MockRouter, client: nucleus_async.NucleusClient
-) -> None:
-    produced = 0
-    produced_at_first_request: list[int] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        produced_at_first_request.append(produced)
-        return counting_answer(request)
-
-    def generate() -> Iterator[BoxAnnotation]:
-        nonlocal produced
-        for box in boxes(1000):
-            produced += 1
-            yield box
-
-    router.post(ANNOTATE).mock(side_effect=answer)
-    result = await client.get_dataset(DS).annotate(generate(), batch_size=10)
-    assert result["annotations_processed"] == 1000
-    # At most a few batches (workers + the one being built) were read ahead.
-    assert produced_at_first_request[0] <= 10 * (4 + 2)
-
-
-async def test_an_async_iterable_is_accepted(
-    router: respx.MockRouter, client: nucleus_async.NucleusClient
-) -> None:
-    router.post(ANNOTATE).mock(side_effect=counting_answer)
-
-    async def generate() -> AsyncIterator[BoxAnnotation]:
-        for box in boxes(7):
-            yield box
-
-    result = await client.get_dataset(DS).annotate(generate(), batch_size=3)
-    assert result["annotations_processed"] == 7
-
-
 # -- merging answers ----------------------------------------------------------------------
 
 
@@ -273,7 +214,7 @@ async def test_errors_from_every_batch_are_kept(
 # -- failures -----------------------------------------------------------------------------
 
 
-async def test_a_failed_batch_raises_upload_error_with_partial_answer_and_its_refs(
+async def test_a_failed_upload_folds_the_answers_of_the_batches_that_landed_in_partial(
     router: respx.MockRouter, client: nucleus_async.NucleusClient
 ) -> None:
     def answer(request: httpx.Request) -> httpx.Response:

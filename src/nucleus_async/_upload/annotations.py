@@ -24,7 +24,7 @@ from .._json import dumps
 from .._transport import FilePart, Transport
 from ..types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
 from .files import check_files_per_request, missing_files, multipart_parts
-from .pipeline import FileLane, JsonLane, Lane, check_batch_size, checked_stream, upload_units
+from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size, checked_stream
 from .signed import upload_ndjson
 
 __all__ = ["AnnotationUploader", "MaskFileNotFoundError", "merge_upload_answers"]
@@ -178,12 +178,11 @@ class _AnnotationLanes:
 
     def __init__(
         self,
-        *,
         update: bool,
+        trained_slice_id: str | None,
         batch_size: int,
         remote_files_per_request: int,
         local_files_per_request: int,
-        trained_slice_id: str | None,
     ) -> None:
         head = {"update": update}
         tail = {"trained_slice_id": trained_slice_id} if trained_slice_id else None
@@ -225,12 +224,9 @@ class AnnotationUploader:
         concurrency: int,
         progress: bool | None,
     ) -> None:
-        self._transport = transport
         self._dataset_id = dataset_id
-        self._route = route
         self._predictions = predictions
-        self._concurrency = concurrency
-        self._progress = progress
+        self._bulk = BulkUpload(transport, route, concurrency, progress)
 
     async def upload(
         self,
@@ -251,23 +247,10 @@ class AnnotationUploader:
         check_batch_size("batch_size", batch_size)
         check_batch_size("remote_files_per_upload_request", remote_files_per_upload_request)
         check_files_per_request(local_files_per_upload_request)
-        lanes = _AnnotationLanes(
-            update=update,
-            batch_size=batch_size,
-            remote_files_per_request=remote_files_per_upload_request,
-            local_files_per_request=local_files_per_upload_request,
-            trained_slice_id=trained_slice_id,
-        )
-        return await upload_units(
-            self._transport,
-            self._route,
-            units,
-            checks=_AnnotationChecks(self._predictions),
-            lanes=lanes,
-            tally=_AnswerTally(),
-            concurrency=self._concurrency,
-            progress=self._progress,
-        )
+        sizes = (batch_size, remote_files_per_upload_request, local_files_per_upload_request)
+        lanes = _AnnotationLanes(update, trained_slice_id, *sizes)
+        checks = _AnnotationChecks(self._predictions)
+        return await self._bulk.run(units, checks=checks, lanes=lanes, tally=_AnswerTally())
 
     async def upload_async(
         self,
@@ -286,11 +269,10 @@ class AnnotationUploader:
             if isinstance(units, Sequence)
             else checked_stream(checks, units)
         )
-        request_id = await upload_ndjson(
-            self._transport, self._dataset_id, _remote_payloads(checked)
-        )
+        transport = self._bulk.transport
+        request_id = await upload_ndjson(transport, self._dataset_id, _remote_payloads(checked))
         body = {"requestId": request_id, "update": update, **(extra or {})}
-        return await self._transport.request("POST", f"{self._route}?async=1", body)
+        return await transport.request("POST", f"{self._bulk.route}?async=1", body)
 
 
 async def _remote_payloads(units: AnyIterable[Annotation]) -> AsyncIterator[dict[str, Any]]:

@@ -24,7 +24,7 @@ class ByteBudget:
     request is over.
     """
 
-    def __init__(self, limit: int = MAX_BODY_BYTES_IN_FLIGHT) -> None:
+    def __init__(self, limit: int) -> None:
         self._limit = limit
         self._used = 0
         self._per_unit = 0.0

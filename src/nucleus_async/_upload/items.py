@@ -20,7 +20,7 @@ from .._json import dumps
 from .._transport import FilePart, Transport
 from ..types import DatasetItem, UploadResponse
 from .files import check_files_per_request, missing_files, multipart_parts
-from .pipeline import FileLane, JsonLane, Lane, check_batch_size, upload_units
+from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
 
 __all__ = ["ItemUploader", "check_duplicate_reference_ids"]
 
@@ -189,11 +189,8 @@ class ItemUploader:
         concurrency: int,
         progress: bool | None,
     ) -> None:
-        self._transport = transport
         self._dataset_id = dataset_id
-        self._concurrency = concurrency
-        self._progress = progress
-        self._route = f"dataset/{dataset_id}/append"
+        self._bulk = BulkUpload(transport, f"dataset/{dataset_id}/append", concurrency, progress)
 
     async def upload(
         self,
@@ -210,13 +207,7 @@ class ItemUploader:
         lanes = _ItemLanes(
             update=update, batch_size=batch_size, files_per_request=local_files_per_upload_request
         )
-        return await upload_units(
-            self._transport,
-            self._route,
-            items,
-            checks=_ItemChecks(privacy_mode),
-            lanes=lanes,
-            tally=_ItemTally(self._dataset_id),
-            concurrency=self._concurrency,
-            progress=self._progress,
+        tally = _ItemTally(self._dataset_id)
+        return await self._bulk.run(
+            items, checks=_ItemChecks(privacy_mode), lanes=lanes, tally=tally
         )

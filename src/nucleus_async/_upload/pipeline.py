@@ -34,9 +34,10 @@ from .._iterables import AnyIterable, iterate
 from .._json import dumps_batch
 from .._progress import progress_for
 from .._transport import FilePart, MultipartFactory, Transport
-from .budget import ByteBudget
+from .budget import MAX_BODY_BYTES_IN_FLIGHT, ByteBudget
 
 __all__ = [
+    "BulkUpload",
     "FileLane",
     "JsonLane",
     "Lane",
@@ -47,7 +48,6 @@ __all__ = [
     "UnitChecks",
     "check_batch_size",
     "checked_stream",
-    "upload_units",
 ]
 
 
@@ -253,58 +253,67 @@ async def _check_all_files(lanes: Lanes[U], units: Sequence[U]) -> None:
             await lane.check_files(group)
 
 
-async def upload_units(
-    transport: Transport,
-    route: str,
-    units: AnyIterable[Any],
-    *,
-    checks: UnitChecks[U],
-    lanes: Lanes[U],
-    tally: Tally[R],
-    concurrency: int,
-    progress: bool | None,
-) -> R:
-    """POST every unit to ``route`` in batches; return the tally of the answers.
+@attrs.frozen
+class BulkUpload:
+    """Where a bulk upload goes (``POST route``) and how: concurrency and progress reporting."""
 
-    Raises the checks' ``ValidationError`` for bad input (for a list before any request; for a
-    stream when it is met, after the batches in flight are over), and ``UploadError`` holding
-    the tally of the batches that landed, each failed batch's reference ids and error, and the
-    reference ids never sent.
-    """
-    total: int | None = None
-    if isinstance(units, Sequence):
-        listed = checks.check_list(units)
-        await _check_all_files(lanes, listed)
-        total = len(listed)
-        batcher = _Batcher(lanes, listed, checked=True)
-    else:
-        batcher = _Batcher(lanes, checked_stream(checks, units), checked=False)
-    budget = ByteBudget()
+    transport: Transport
+    route: str
+    concurrency: int
+    progress: bool | None
+    #: Bytes of JSON bodies that exist at once (see :class:`ByteBudget`).
+    bytes_in_flight: int = MAX_BODY_BYTES_IN_FLIGHT
 
-    with progress_for(progress).task(f"Uploading {checks.noun}", total=total) as task:
+    async def run(
+        self,
+        units: AnyIterable[Any],
+        *,
+        checks: UnitChecks[U],
+        lanes: Lanes[U],
+        tally: Tally[R],
+    ) -> R:
+        """POST every unit in batches; return the tally of the answers.
 
-        async def send(batch: _Batch[U]) -> None:
-            batcher.taken(batch)
-            if batch.error is not None:
-                raise batch.error
-            request, batch.request = batch.request, None
-            assert request is not None
-            try:
-                answer = await transport.request(
-                    "POST", route, content=request.content, multipart=request.multipart
-                )
-            finally:
-                budget.release(request.budgeted)
-                # The body goes now, not when the worker takes its next batch.
-                del request
-            tally.add(answer)
-            task.advance(len(batch.units))
+        Raises the checks' ``ValidationError`` for bad input (for a list before any request;
+        for a stream when it is met, after the batches in flight are over), and
+        ``UploadError`` holding the tally of the batches that landed, each failed batch's
+        reference ids and error, and the reference ids never sent.
+        """
+        total: int | None = None
+        if isinstance(units, Sequence):
+            listed = checks.check_list(units)
+            await _check_all_files(lanes, listed)
+            total = len(listed)
+            batcher = _Batcher(lanes, listed, checked=True)
+        else:
+            batcher = _Batcher(lanes, checked_stream(checks, units), checked=False)
+        budget = ByteBudget(self.bytes_in_flight)
 
-        failures = await fan_out(batcher.batches(budget), send, concurrency=concurrency)
-    if failures:
-        unsent = [unit.reference_id for unit in batcher.unsent()]
-        raise _upload_error(checks.noun, failures, tally.result(), unsent)
-    return tally.result()
+        with progress_for(self.progress).task(f"Uploading {checks.noun}", total=total) as task:
+
+            async def send(batch: _Batch[U]) -> None:
+                batcher.taken(batch)
+                if batch.error is not None:
+                    raise batch.error
+                request, batch.request = batch.request, None
+                assert request is not None
+                try:
+                    answer = await self.transport.request(
+                        "POST", self.route, content=request.content, multipart=request.multipart
+                    )
+                finally:
+                    budget.release(request.budgeted)
+                    # The body goes now, not when the worker takes its next batch.
+                    del request
+                tally.add(answer)
+                task.advance(len(batch.units))
+
+            batches = batcher.batches(budget)
+            failures = await fan_out(batches, send, concurrency=self.concurrency)
+        if failures:
+            unsent = [unit.reference_id for unit in batcher.unsent()]
+            raise _upload_error(checks.noun, failures, tally.result(), unsent)
+        return tally.result()
 
 
 def _upload_error(
