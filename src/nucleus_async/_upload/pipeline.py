@@ -187,14 +187,14 @@ class _Batcher(Generic[U]):
     """Sorts units into lanes and yields each lane's batch as soon as it is full.
 
     It remembers what was read but not handed to a worker (partly filled lanes, built batches,
-    and for a list the units not read yet), so an upload that stops at its first failed batch
-    reports them as unsent instead of losing them.
+    and for a list checked whole, the units not read yet), so an upload that stops at its
+    first failed batch reports them as unsent instead of losing them.
     """
 
-    def __init__(self, lanes: Lanes[U], units: AnyIterable[U], *, checked: bool) -> None:
+    def __init__(self, lanes: Lanes[U], units: AnyIterable[U], *, checked_whole: bool) -> None:
         self._lanes = lanes
         self._units = units
-        self._checked = checked
+        self._checked_whole = checked_whole
         self._buffers: dict[Lane[U], list[U]] = {lane: [] for lane in lanes.all}
         self._pending: dict[int, _Batch[U]] = {}
         self._read = 0
@@ -214,7 +214,7 @@ class _Batcher(Generic[U]):
 
     async def _batch(self, lane: Lane[U], budget: ByteBudget) -> _Batch[U]:
         units = self._buffers[lane]
-        if not self._checked and lane.check_files is not None:
+        if not self._checked_whole and lane.check_files is not None:
             await lane.check_files(units)
         self._buffers[lane] = []
         batch = _Batch(units)
@@ -232,7 +232,7 @@ class _Batcher(Generic[U]):
     def unsent(self) -> list[U]:
         units = [unit for batch in self._pending.values() for unit in batch.units]
         units += [unit for buffer in self._buffers.values() for unit in buffer]
-        if self._checked:
+        if self._checked_whole:
             assert isinstance(self._units, Sequence)
             units += self._units[self._read :]
         return units
@@ -284,9 +284,9 @@ class BulkUpload:
             listed = checks.check_list(units)
             await _check_all_files(lanes, listed)
             total = len(listed)
-            batcher = _Batcher(lanes, listed, checked=True)
+            batcher = _Batcher(lanes, listed, checked_whole=True)
         else:
-            batcher = _Batcher(lanes, checked_stream(checks, units), checked=False)
+            batcher = _Batcher(lanes, checked_stream(checks, units), checked_whole=False)
         budget = ByteBudget(self.bytes_in_flight)
 
         with progress_for(self.progress).task(f"Uploading {checks.noun}", total=total) as task:
