@@ -1,4 +1,4 @@
-"""Bulk ground-truth and prediction uploads, segmentation masks included, and their folded answers.
+"""Bulk annotation uploads: ground truth, predictions, segmentation masks, as the service wants.
 
 Annotations and predictions travel the bulk-upload pipeline in three kinds of batch, as the
 service wants them (and in the official client's order):
