@@ -21,11 +21,14 @@ from .._pagination import AsyncPager
 from .._routes import raw_segment, segment
 from .._scenes import Scene, check_scene_upload, scene_from_json, split_scenes
 from .._session import SessionSource
-from .._signed_upload import upload_ndjson
 from .._slice_requests import build_slice_payload, enum_wire_value, slice_filters
-from .._upload import ItemUploader
-from .._upload_annotations import AnnotationUploader
-from .._upload_scenes import upload_scenes, validate_scenes
+from .._upload import (
+    AnnotationUploader,
+    ItemUploader,
+    upload_ndjson,
+    upload_scenes,
+    validate_scenes,
+)
 from ..types import (
     Annotation,
     DatasetInfo,

@@ -12,11 +12,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from ._errors import ValidationError
-from ._signed_upload import upload_ndjson
-from ._transport import Transport
-from .types import LidarScene, VideoScene
-from .types.base import is_local_path
+from .._errors import ValidationError
+from .._transport import Transport
+from ..types import LidarScene, VideoScene
+from ..types.base import is_local_path
+from .signed import upload_ndjson
 
 __all__ = [
     "MAX_VIDEO_SCENE_ITEMS",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, Iterable
 from typing import Any
 from urllib.request import pathname2url
 
-from ._transport import Transport, dumps
+from .._iterables import AnyIterable, iterate
+from .._json import dumps
+from .._transport import Transport
 
 __all__ = ["MAX_NDJSON_BYTES", "upload_ndjson"]
 
@@ -18,7 +19,7 @@ MAX_NDJSON_BYTES = 0x1FFFFFE8
 async def upload_ndjson(
     transport: Transport,
     dataset_id: str,
-    payloads: Iterable[dict[str, Any]] | AsyncIterable[dict[str, Any]],
+    payloads: AnyIterable[dict[str, Any]],
 ) -> str:
     """Upload one JSON line per payload to a fresh signed URL; return its request id.
 
@@ -26,10 +27,7 @@ async def upload_ndjson(
     """
     chunks: list[bytes] = []
     size = 0
-    count = 0
-
-    def add(payload: dict[str, Any]) -> None:
-        nonlocal size, count
+    async for payload in iterate(payloads):
         line = dumps(payload) + b"\n"
         size += len(line)
         if size > MAX_NDJSON_BYTES:
@@ -38,15 +36,7 @@ async def upload_ndjson(
                 "several uploads."
             )
         chunks.append(line)
-        count += 1
-
-    if isinstance(payloads, AsyncIterable):
-        async for payload in payloads:
-            add(payload)
-    else:
-        for payload in payloads:
-            add(payload)
-    if count == 0:
+    if not chunks:
         raise ValueError("Nothing to upload: the asynchronous upload got no items.")
     import uuid  # here: one upload's cost, not every import's
 
