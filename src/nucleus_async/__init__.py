@@ -32,6 +32,7 @@ from ._errors import (
     UploadError,
     ValidationError,
 )
+from ._http import ASGITransport
 from ._jobs import AsyncJob, JobStatus
 from ._pagination import AsyncPager
 from ._retry import RetryPolicy
@@ -47,6 +48,7 @@ from .types import *  # noqa: F403
 from .types import __all__ as _types_all
 
 __all__ = [
+    "ASGITransport",
     "AsyncJob",
     "AsyncPager",
     "AuthenticationError",

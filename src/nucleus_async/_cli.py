@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import anyio
 
 from ._client import NucleusClient
+from ._http import ASGITransport
 from .types import DatasetItem
 
 try:
@@ -69,7 +70,7 @@ class Context:
         return NucleusClient(
             self.api_key or EMULATOR_KEY,
             endpoint=emulator.endpoint,
-            http_transport=emulator.asgi_transport(),
+            http_transport=ASGITransport(emulator.app),
         )
 
 

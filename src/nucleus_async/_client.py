@@ -6,18 +6,16 @@ import warnings
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._client_models import ModelClientMethods
 from ._client_slices import SliceClientMethods
 from ._config import ClientConfig, Timeouts
+from ._http import ASGITransport
 from ._jobs import AsyncJob, wait_for_jobs
 from ._retry import RetryPolicy
 from ._transport import Response, Transport
 from .resources.dataset import Dataset
-
-if TYPE_CHECKING:
-    import httpx
 
 __all__ = ["NucleusClient"]
 
@@ -65,8 +63,8 @@ class NucleusClient(ModelClientMethods, SliceClientMethods):
     the service. Construction makes no network call. Keyword-only options beyond the official
     client: ``limited_access_key``, ``max_concurrency`` (requests in flight per client),
     ``timeouts``, ``retry``, ``verify_ssl`` (on unless explicitly ``False``),
-    ``progress`` and ``http_transport`` (e.g. the
-    emulator's in-process transport).
+    ``progress`` and ``http_transport`` (an :class:`ASGITransport` to call an ASGI app such as
+    the emulator in-process).
     """
 
     def __init__(
@@ -81,7 +79,7 @@ class NucleusClient(ModelClientMethods, SliceClientMethods):
         retry: RetryPolicy | None = None,
         verify_ssl: bool = True,
         progress: bool | None = None,
-        http_transport: httpx.AsyncBaseTransport | None = None,
+        http_transport: ASGITransport | None = None,
     ) -> None:
         options: dict[str, Any] = {"verify_ssl": verify_ssl, "progress": progress}
         if max_concurrency is not None:

@@ -26,9 +26,12 @@ from nucleus_async._errors import (
     ServerError,
     ValidationError,
 )
+from nucleus_async._http import ASGITransport
 from nucleus_async._retry import RETRYABLE_STATUSES, RetryPolicy
-from nucleus_async._transport import USER_AGENT, Transport
+from nucleus_async._transport import Transport
+from nucleus_async._transport import user_agent as expected_user_agent
 from nucleus_async._version import __version__
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 KEY = "test_key_0123456789"
@@ -59,7 +62,7 @@ def make_transport(
     router: respx.MockRouter | None = None,
     *,
     sleep: Callable[[float], Awaitable[None]] | None = None,
-    http_transport: httpx.AsyncBaseTransport | None = None,
+    http_transport: ASGITransport | None = None,
     max_attempts: int = 5,
     jitter: float = 1.0,
     **config: Any,
@@ -67,7 +70,7 @@ def make_transport(
     config.setdefault("api_key", KEY)
     policy = RetryPolicy(max_attempts=max_attempts, jitter=jitter, sleep=sleep or SleepRecorder())
     if http_transport is None and router is not None:
-        http_transport = httpx.MockTransport(router.async_handler)
+        http_transport = mock_transport(router.async_handler)
     return Transport(
         ClientConfig(endpoint=ENDPOINT, retry=policy, **config), http_transport=http_transport
     )
@@ -103,7 +106,7 @@ async def test_user_agent_names_the_sdk_and_its_version(router: respx.MockRouter
     async with make_transport(router) as transport:
         await transport.request("GET", "x")
     user_agent = route.calls.last.request.headers["user-agent"]
-    assert user_agent == USER_AGENT
+    assert user_agent == expected_user_agent()
     assert user_agent.startswith(f"nucleus-sdk/{__version__} ")
     assert "nucleus_async" in user_agent
 
@@ -219,13 +222,13 @@ async def test_signed_url_put_retries_and_its_error_hides_the_url(
 
 
 def test_default_timeouts_are_connect_10_read_120() -> None:
-    timeout = make_transport()._http.timeout
-    assert (timeout.connect, timeout.read) == (10.0, 120.0)
+    timeouts = make_transport()._http.timeouts
+    assert (timeouts["connect"], timeouts["read"]) == (10.0, 120.0)
 
 
 def test_timeouts_are_configurable() -> None:
-    timeout = make_transport(timeouts=Timeouts(connect=1.0, read=2.0, write=3.0, pool=4.0))._http
-    assert timeout.timeout == httpx.Timeout(connect=1.0, read=2.0, write=3.0, pool=4.0)
+    transport = make_transport(timeouts=Timeouts(connect=1.0, read=2.0, write=3.0, pool=4.0))
+    assert transport._http.timeouts == {"connect": 1.0, "read": 2.0, "write": 3.0, "pool": 4.0}
 
 
 def test_tls_verification_off_is_logged_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -239,7 +242,7 @@ async def test_construction_makes_no_network_call() -> None:
     async def fail(request: httpx.Request) -> httpx.Response:
         raise AssertionError("network call during construction")
 
-    transport = make_transport(http_transport=httpx.MockTransport(fail))
+    transport = make_transport(http_transport=mock_transport(fail))
     await transport.aclose()
     assert transport.requests_sent == 0
 
@@ -438,7 +441,7 @@ async def test_timeouts_are_not_retried_when_the_policy_says_so(
         ClientConfig(
             endpoint=ENDPOINT, api_key=KEY, retry=RetryPolicy(retry_timeouts=False, sleep=sleeps)
         ),
-        http_transport=httpx.MockTransport(router.async_handler),
+        http_transport=mock_transport(router.async_handler),
     )
     async with transport:
         with pytest.raises(NucleusTimeoutError):
@@ -562,94 +565,11 @@ async def test_in_flight_requests_never_exceed_max_concurrency(router: respx.Moc
 # -- no leaked connections --------------------------------------------------------------------
 
 
-class CountingTransport(httpx.AsyncBaseTransport):
-    """Wraps a transport and counts response streams that were opened but never closed."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.open_streams = 0
-        self.closed = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = await self.inner.handle_async_request(request)
-        assert isinstance(inner.stream, httpx.AsyncByteStream)
-        self.open_streams += 1
-        # A fresh response: one built from bytes counts as already read and is never closed.
-        return httpx.Response(
-            inner.status_code,
-            headers=inner.headers,
-            stream=_CountedStream(inner.stream, self),
-            extensions=inner.extensions,
-        )
-
-    async def aclose(self) -> None:
-        self.closed = True
-        await self.inner.aclose()
-
-
-class _CountedStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, owner: CountingTransport) -> None:
-        self._inner = inner
-        self._owner = owner
-        self._closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            yield chunk
-
-    async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._owner.open_streams -= 1
-        await self._inner.aclose()
-
-
-class _BrokenBody(httpx.AsyncByteStream):
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b'{"partial":'
-        raise httpx.ReadError("connection reset mid-body")
-
-
-async def test_no_response_is_left_open_after_successes_errors_and_cancellation(
-    router: respx.MockRouter, sleeps: SleepRecorder
-) -> None:
-    async def hang(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, stream=_HangingBody())
-
-    router.get("/ok").respond(json={})
-    router.get("/retry").mock(side_effect=[httpx.Response(503), httpx.Response(200, json={})])
-    router.get("/fail").respond(500)
-    router.get("/bad").respond(400, json={"error": "bad"})
-    router.get("/broken").mock(
-        side_effect=lambda request: httpx.Response(200, stream=_BrokenBody())
-    )
-    router.get("/hang").mock(side_effect=hang)
-    counting = CountingTransport(httpx.MockTransport(router.async_handler))
-    transport = make_transport(http_transport=counting, sleep=sleeps)
-    await transport.request("GET", "ok")
-    await transport.request("GET", "retry")
-    for route, error in [
-        ("fail", ServerError),
-        ("bad", NucleusAPIError),
-        ("broken", NucleusConnectionError),
-    ]:
-        with pytest.raises(error):
-            await transport.request("GET", route)
-    with anyio.move_on_after(0.05):
-        await transport.request("GET", "hang")  # cancelled while reading the body
-    assert counting.open_streams == 0
-    assert transport.limiter.borrowed_tokens == 0
-    await transport.aclose()
-    assert counting.closed
-
-
-class _HangingBody(httpx.AsyncByteStream):
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b"{"
-        await anyio.sleep_forever()
-
-
 # A tiny real HTTP/1.1 server, to check the pool against real sockets.
+
+
+#: ``respond`` answers this to send half a body, then hang up.
+BROKEN = (200, b"")
 
 
 class TinyServer:
@@ -659,6 +579,7 @@ class TinyServer:
         self.respond = respond
         self.open_connections = 0
         self.accepted = 0
+        self.unanswered = 0
         self.port = 0
 
     async def handle(self, stream: anyio.abc.SocketStream) -> None:
@@ -685,8 +606,12 @@ class TinyServer:
                     buffer = buffer[length:]
                     answer = self.respond(lines[0].split(" ")[1])
                     if answer is None:
+                        self.unanswered += 1
                         while True:  # never answer; notice when the client hangs up
                             await stream.receive()
+                    if answer is BROKEN:
+                        await stream.send(b"HTTP/1.1 200 X\r\nContent-Length: 100\r\n\r\n{")
+                        return
                     status, body = answer
                     await stream.send(
                         f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
@@ -719,20 +644,53 @@ def _respond(path: str) -> tuple[int, bytes] | None:
         return None
     if path.endswith("/fail"):
         return 500, b'{"error":"boom"}'
+    if path.endswith("/bad"):
+        return 400, b'{"error":"bad"}'
+    if path.endswith("/broken"):
+        return BROKEN
     return 200, b'{"ok":true}'
+
+
+def _tiny_config(server: TinyServer, sleeps: SleepRecorder) -> ClientConfig:
+    return ClientConfig(
+        endpoint=f"http://127.0.0.1:{server.port}/v1",
+        api_key=KEY,
+        retry=RetryPolicy(max_attempts=2, sleep=sleeps),
+        timeouts=Timeouts(connect=2.0, read=0.5, write=2.0, pool=2.0),
+    )
+
+
+async def test_no_connection_is_left_busy_after_successes_errors_and_cancellation(
+    sleeps: SleepRecorder,
+) -> None:
+    async with tiny_server(_respond) as server:
+        transport = Transport(_tiny_config(server, sleeps))
+        assert transport._http.socket_check_installed  # so busy_connections sees the pool
+        assert await transport.request("GET", "ok") == {"ok": True}
+        for route, error in [
+            ("fail", ServerError),
+            ("bad", NucleusAPIError),
+            ("broken", NucleusConnectionError),
+        ]:
+            with pytest.raises(error):
+                await transport.request("GET", route)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(transport.request, "GET", "hang")
+            with anyio.fail_after(5):
+                while not server.unanswered:
+                    await anyio.sleep(0.01)
+            assert transport._http.busy_connections() == 1
+            tg.cancel_scope.cancel()  # cancelled while waiting for the answer
+        assert transport._http.busy_connections() == 0
+        assert transport.limiter.borrowed_tokens == 0
+        await transport.aclose()
 
 
 async def test_real_sockets_are_all_closed_after_errors_cancellation_and_aclose(
     sleeps: SleepRecorder,
 ) -> None:
     async with tiny_server(_respond) as server:
-        config = ClientConfig(
-            endpoint=f"http://127.0.0.1:{server.port}/v1",
-            api_key=KEY,
-            retry=RetryPolicy(max_attempts=2, sleep=sleeps),
-            timeouts=Timeouts(connect=2.0, read=0.5, write=2.0, pool=2.0),
-        )
-        transport = Transport(config)
+        transport = Transport(_tiny_config(server, sleeps))
         assert await transport.request("GET", "ok") == {"ok": True}
         with pytest.raises(ServerError):
             await transport.request("GET", "fail")
@@ -760,6 +718,6 @@ async def test_the_json_body_is_what_the_server_receives() -> None:
         received.append(request.content)
         return httpx.Response(200, json=json.loads(request.content))
 
-    async with make_transport(http_transport=httpx.MockTransport(handler)) as transport:
+    async with make_transport(http_transport=mock_transport(handler)) as transport:
         assert await transport.request("PUT", "x", {"k": [True, None]}) == {"k": [True, None]}
     assert received == [b'{"k":[true,null]}']

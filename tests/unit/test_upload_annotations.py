@@ -25,6 +25,7 @@ from nucleus_async import (
 )
 from nucleus_async._upload_annotations import MaskFileNotFoundError, merge_upload_answers
 from nucleus_async.resources._dataset_annotations import predictions_by_type
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 DS = "ds_1"
@@ -50,7 +51,7 @@ async def client(router: respx.MockRouter) -> AsyncIterator[nucleus_async.Nucleu
     async with nucleus_async.NucleusClient(
         "key",
         endpoint=ENDPOINT,
-        http_transport=httpx.MockTransport(router.async_handler),
+        http_transport=mock_transport(router.async_handler),
         retry=nucleus_async.RetryPolicy(max_attempts=2, sleep=no_sleep),
         max_concurrency=4,
         progress=False,
