@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -26,7 +27,7 @@ from nucleus_async._errors import (
     ServerError,
     ValidationError,
 )
-from nucleus_async._http import ASGITransport
+from nucleus_async._http import ASGITransport, FileBody
 from nucleus_async._retry import RETRYABLE_STATUSES, RetryPolicy
 from nucleus_async._transport import Transport
 from nucleus_async._transport import user_agent as expected_user_agent
@@ -721,3 +722,82 @@ async def test_the_json_body_is_what_the_server_receives() -> None:
     async with make_transport(http_transport=mock_transport(handler)) as transport:
         assert await transport.request("PUT", "x", {"k": [True, None]}) == {"k": [True, None]}
     assert received == [b'{"k":[true,null]}']
+
+
+# -- in-process apps and request bodies -------------------------------------------------------
+
+
+def test_http_transport_must_be_an_asgi_transport() -> None:
+    with pytest.raises(TypeError, match=r"nucleus_async\.ASGITransport, not MockTransport"):
+        make_transport(http_transport=httpx.MockTransport(lambda r: httpx.Response(200)))  # type: ignore[arg-type]
+
+
+async def test_an_in_process_dropped_connection_is_retried_as_a_connection_error(
+    router: respx.MockRouter, sleeps: SleepRecorder
+) -> None:
+    route = router.get("/x").mock(side_effect=ConnectionResetError("dropped"))
+    async with make_transport(router, sleep=sleeps, max_attempts=3) as transport:
+        with pytest.raises(NucleusConnectionError) as caught:
+            await transport.request("GET", "x")
+    assert route.call_count == 3
+    assert not isinstance(caught.value, NucleusTimeoutError)
+    assert "ConnectionResetError after 3 attempt(s): dropped" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+
+
+async def test_an_in_process_timeout_error_is_retried_as_a_timeout(
+    router: respx.MockRouter, sleeps: SleepRecorder
+) -> None:
+    route = router.get("/x").mock(side_effect=[TimeoutError(), httpx.Response(200, json={})])
+    async with make_transport(router, sleep=sleeps) as transport:
+        assert await transport.request("GET", "x") == {}
+    assert route.call_count == 2
+
+
+async def test_an_in_process_answer_slower_than_the_read_timeout_times_out(
+    router: respx.MockRouter, sleeps: SleepRecorder
+) -> None:
+    calls = 0
+
+    async def never(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover
+
+    router.get("/x").mock(side_effect=never)
+    timeouts = Timeouts(connect=1.0, read=0.05, write=1.0, pool=1.0)
+    async with make_transport(router, sleep=sleeps, max_attempts=2, timeouts=timeouts) as t:
+        with pytest.raises(NucleusTimeoutError, match="after 2 attempt"):
+            await t.request("GET", "x")
+    assert calls == 2
+
+
+async def test_other_exceptions_of_an_in_process_app_propagate(router: respx.MockRouter) -> None:
+    router.get("/x").mock(side_effect=KeyError("a bug in the app"))
+    async with make_transport(router) as transport:
+        with pytest.raises(KeyError, match="a bug in the app"):
+            await transport.request("GET", "x")
+
+
+async def test_a_signed_url_put_streams_a_file_body_on_each_attempt(
+    sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    data = bytes(range(256)) * 4096  # 1 MiB: several chunks
+    path = tmp_path / "upload.ndjson"
+    path.write_bytes(data)
+    received: list[tuple[bytes, httpx.Headers]] = []
+
+    def put(request: httpx.Request) -> httpx.Response:
+        received.append((request.content, request.headers))
+        return httpx.Response(503 if len(received) == 1 else 200)
+
+    router = respx.MockRouter(assert_all_called=False)
+    router.put("https://bucket.s3.test/upload").mock(side_effect=put)
+    async with make_transport(router, sleep=sleeps) as transport:
+        await transport.put_signed_url("https://bucket.s3.test/upload", FileBody(path, len(data)))
+    assert [content for content, _ in received] == [data, data]
+    headers = received[-1][1]
+    assert headers["content-length"] == str(len(data))
+    assert "transfer-encoding" not in headers
+    assert "authorization" not in headers
