@@ -8,9 +8,8 @@ exceptions come out as the neutral :class:`TransportFailure` family and :class:`
 :class:`ASGITransport` is the public way to send requests to an ASGI app in-process. Moving to
 another HTTP library is a rewrite of this module only.
 
-httpx is imported when the first :class:`HTTPClient` is built, not by ``import nucleus_async``
-(httpx, httpcore, h11 and, through httpx's command-line module, click, rich and pygments are
-most of the package's import time); the annotations below only name it for type checkers.
+httpx is imported when the first :class:`HTTPClient` is built (or :func:`library_version` is
+called), not by ``import nucleus_async``; the annotations below only name it for type checkers.
 
 Library privates this module relies on. Each is guarded (when one is missing, the library's
 own slower behaviour is kept; nothing fails) and pinned by
@@ -28,15 +27,21 @@ changes it:
    response holds the request and its body; setting ``response.stream`` to an empty stream
    breaks the cycle, so bodies are freed when an attempt ends, not at the next cyclic garbage
    collection (:meth:`HTTPClient.send`).
+5. ``httpx/__init__`` imports ``httpx._main`` (its command-line tool) whenever click is
+   installed, which pulls in click, rich and pygments: two thirds of httpx's import time, paid
+   by the first client. A placeholder stands in for ``httpx._main`` during that import
+   (:func:`_import_library`).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import select
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -181,6 +186,7 @@ class InvalidURL(ValueError):
 
 def library_version() -> str:
     """The HTTP library and its version, for the user agent (imports the library)."""
+    _import_library()
     import httpx
 
     return f"httpx {httpx.__version__}"
@@ -211,6 +217,7 @@ class HTTPClient:
         auth_headers: Mapping[str, str],
         transport: ASGITransport | None = None,
     ) -> None:
+        _import_library()
         import httpx
 
         t = config.timeouts
@@ -343,6 +350,34 @@ async def _file_chunks(path: str | os.PathLike[str]) -> AsyncIterator[bytes]:
     async with await anyio.open_file(path, "rb") as file:
         while chunk := await file.read(_FILE_CHUNK):
             yield chunk
+
+
+# -- the library's import without its command-line tool (private 5) ----------------------------
+
+
+def _import_library() -> None:
+    """``import httpx`` without ``httpx._main`` (see private 5).
+
+    The placeholder's ``main`` loads the real command-line tool on first call, so
+    ``httpx.main()`` still works, and the placeholder is removed as soon as httpx is imported,
+    so a later ``import httpx._main`` gets the real module.
+    """
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    placeholder = ModuleType("httpx._main")
+
+    def main(*args: Any, **kwargs: Any) -> Any:
+        if sys.modules.get("httpx._main") is placeholder:
+            del sys.modules["httpx._main"]
+        return importlib.import_module("httpx._main").main(*args, **kwargs)
+
+    placeholder.main = main  # type: ignore[attr-defined]
+    sys.modules["httpx._main"] = placeholder
+    try:
+        importlib.import_module("httpx")
+    finally:
+        if sys.modules.get("httpx._main") is placeholder:
+            del sys.modules["httpx._main"]
 
 
 # -- the cheaper idle-connection check (privates 1 to 3) -----------------------------------------

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib.util
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -183,3 +187,27 @@ async def test_a_sent_request_is_freed_without_garbage_collection() -> None:
     finally:
         gc.enable()
     await client.aclose()
+
+
+# -- private 5: httpx is imported without its command-line tool ---------------------------------
+
+
+def test_building_a_client_imports_httpx_without_its_command_line_tool() -> None:
+    # httpx imports its CLI (click, rich, pygments) only when click is installed, as here.
+    assert importlib.util.find_spec("click") is not None
+    code = (
+        "import sys\n"
+        "import nucleus_async\n"
+        "assert not {'httpx', 'httpcore'} & set(sys.modules)\n"
+        "nucleus_async.NucleusClient('key')\n"
+        "assert 'httpx' in sys.modules\n"
+        "heavy = [m for m in ('httpx._main', 'click', 'rich', 'pygments') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "import httpx._main\n"  # the real tool is still there for whoever wants it
+        "assert httpx._main.__file__ and callable(httpx._main.main)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
