@@ -31,10 +31,14 @@ changes it:
    installed, which pulls in click, rich and pygments: two thirds of httpx's import time, paid
    by the first client. A placeholder stands in for ``httpx._main`` during that import
    (:func:`_import_library`).
+
+No longer relied on: ``httpcore._utils.is_socket_readable`` (:func:`_socket_is_readable` does
+the same with :mod:`select`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -319,7 +323,8 @@ class HTTPClient:
                     response = await self._client.send(prepared._request)
             else:
                 response = await self._client.send(prepared._request)
-            response.stream = self._spent_stream  # private 4: frees the request body now
+            with contextlib.suppress(AttributeError):  # private 4: frees the request body now
+                response.stream = self._spent_stream
             return Response(response.status_code, response.headers, response.content)
         except httpx.TimeoutException as exc:
             failure = TimeoutFailure(type(exc).__name__, str(exc))
