@@ -101,7 +101,7 @@ def client_from_environment(stack: AsyncExitStack) -> nucleus.NucleusClient:
     return nucleus.NucleusClient(
         "fastapi-example-key",
         endpoint=emulator.endpoint,
-        http_transport=emulator.asgi_transport(),
+        http_transport=nucleus.ASGITransport(emulator.app),
     )
 
 

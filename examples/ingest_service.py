@@ -248,7 +248,7 @@ async def open_client(
     client = nucleus.NucleusClient(
         "ingest-service-key",
         endpoint=emulator.endpoint,
-        http_transport=emulator.asgi_transport(),
+        http_transport=nucleus.ASGITransport(emulator.app),
         **options,
     )
     return await stack.enter_async_context(client), f"the embedded emulator ({emulator.data_dir})"

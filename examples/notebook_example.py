@@ -54,7 +54,9 @@ print(f"event loop running in this thread: {loop.is_running()}")
 
 # %%
 sync_client = nucleus_sync.NucleusClient(
-    "notebook-key", endpoint=emulator.endpoint, http_transport=emulator.asgi_transport()
+    "notebook-key",
+    endpoint=emulator.endpoint,
+    http_transport=nucleus_sync.ASGITransport(emulator.app),
 )
 dataset = sync_client.create_dataset("notebook", is_scene=False)
 response = dataset.append(images("sync", 500), batch_size=25)
@@ -72,7 +74,9 @@ print(f"dataset length: {dataset.info().length}")
 
 # %%
 client = nucleus_async.NucleusClient(
-    "notebook-key", endpoint=emulator.endpoint, http_transport=emulator.asgi_transport()
+    "notebook-key",
+    endpoint=emulator.endpoint,
+    http_transport=nucleus_async.ASGITransport(emulator.app),
 )
 same_dataset = await client.get_dataset(dataset.id)
 

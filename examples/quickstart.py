@@ -65,7 +65,7 @@ async def open_client(stack: AsyncExitStack) -> tuple[nucleus.NucleusClient, str
     client = nucleus.NucleusClient(
         "quickstart-key",
         endpoint=emulator.endpoint,
-        http_transport=emulator.asgi_transport(),
+        http_transport=nucleus.ASGITransport(emulator.app),
         progress=True,
     )
     return await stack.enter_async_context(client), "the embedded emulator"

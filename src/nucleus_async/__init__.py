@@ -32,6 +32,7 @@ from ._errors import (
     UploadError,
     ValidationError,
 )
+from ._http import ASGITransport
 from ._pagination import AsyncPager
 from ._retry import RetryPolicy
 from ._session import Session
@@ -54,6 +55,7 @@ from .types._codec import use_codec as _use_codec
 _use_codec(_WireConverter())
 
 __all__ = [
+    "ASGITransport",
     "AsyncJob",
     "AsyncPager",
     "AuthenticationError",

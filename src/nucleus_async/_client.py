@@ -6,12 +6,13 @@ import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._arguments import string_list
 from ._config import ClientConfig, Timeouts
 from ._errors import ModelCreationError, ValidationError
 from ._launch import create_launch_bundle
+from ._http import ASGITransport
 from ._retry import RetryPolicy
 from ._routes import segment
 from ._session import Session
@@ -20,9 +21,6 @@ from .resources.dataset import Dataset
 from .resources.jobs import AsyncJob, list_jobs, wait_for_jobs
 from .resources.model import Model
 from .resources.slice import Slice
-
-if TYPE_CHECKING:
-    import httpx
 
 __all__ = ["NucleusClient"]
 
@@ -39,8 +37,8 @@ class NucleusClient:
     the service. Construction makes no network call. Keyword-only options beyond the official
     client: ``limited_access_key``, ``max_concurrency`` (requests in flight per client),
     ``timeouts``, ``retry``, ``verify_ssl`` (on unless explicitly ``False``),
-    ``progress`` and ``http_transport`` (e.g. the
-    emulator's in-process transport).
+    ``progress`` and ``http_transport`` (an :class:`ASGITransport` to call an ASGI app such as
+    the emulator in-process).
     """
 
     def __init__(
@@ -55,7 +53,7 @@ class NucleusClient:
         retry: RetryPolicy | None = None,
         verify_ssl: bool = True,
         progress: bool | None = None,
-        http_transport: httpx.AsyncBaseTransport | None = None,
+        http_transport: ASGITransport | None = None,
     ) -> None:
         options: dict[str, Any] = {"verify_ssl": verify_ssl, "progress": progress}
         if max_concurrency is not None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import anyio
 
-from nucleus_async import Dataset, NucleusClient, RetryPolicy
+from nucleus_async import ASGITransport, Dataset, NucleusClient, RetryPolicy
 
 from .errors import CommandError, ExitStatus
 
@@ -70,7 +70,7 @@ class Session:
         return NucleusClient(
             self.api_key or EMULATOR_KEY,
             endpoint=emulator.endpoint,
-            http_transport=emulator.asgi_transport(),
+            http_transport=ASGITransport(emulator.app),
             **options,
         )
 

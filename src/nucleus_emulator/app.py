@@ -24,11 +24,9 @@ from starlette.types import Receive, Scope, Send
 from nucleus_emulator.blobs import BlobStore
 from nucleus_emulator.faults import (
     STATUS_KINDS,
-    ConnectionDropped,
     ConnectionRegistry,
     FaultInjector,
-    ReadTimedOut,
-    in_process_read_timeout,
+    is_served,
 )
 from nucleus_emulator.jobs import JobRunner
 from nucleus_emulator.store import DatasetRow, Store
@@ -366,18 +364,13 @@ class EmulatorApp:
         return fault
 
     async def _slow_answer(self) -> None:
-        seconds = self.state.faults.slow_seconds
-        read_timeout = in_process_read_timeout.get()
-        if read_timeout is not None and read_timeout < seconds:
-            # In-process there is no socket to time out: the client would give up here.
-            await anyio.sleep(read_timeout)
-            raise ReadTimedOut(f"no answer within the client's read timeout ({read_timeout} s)")
-        await anyio.sleep(seconds)
+        # In-process, a client whose read timeout is shorter cancels this wait.
+        await anyio.sleep(self.state.faults.slow_seconds)
 
     async def _drop_connection(self, scope: Scope) -> None:
         """Cut the request's connection without an answer (served: abort the socket)."""
-        if in_process_read_timeout.get() is not None:  # in-process: the transport maps this
-            raise ConnectionDropped("connection dropped by an injected fault")
+        if not is_served():  # in-process: no socket, raise what a reset connection raises
+            raise ConnectionResetError("connection dropped by an injected fault")
         if not self.state.connections.abort(scope.get("client")):
             return  # the client already went away (e.g. timed out): nothing left to cut
         # Let the server notice the lost connection, so it sends nothing on it.

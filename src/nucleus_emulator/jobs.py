@@ -131,7 +131,7 @@ def job_status(job: JobRow) -> dict[str, Any]:
 class JobRunner:
     """Runs submitted jobs one after another on a daemon thread started on first use.
 
-    Independent of ASGI lifespan, so jobs progress both in-process (httpx.ASGITransport runs no
+    Independent of ASGI lifespan, so jobs progress both in-process (an ASGI transport runs no
     lifespan) and served. `pause()`/`resume()` let tests observe a job while it is Running.
     """
 

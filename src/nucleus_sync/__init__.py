@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from nucleus_async import (
     Annotation,
+    ASGITransport,
     AuthenticationError,
     BadRequestError,
     BoxAnnotation,
@@ -93,6 +94,7 @@ from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.slice import Slice
 
 __all__ = [
+    "ASGITransport",
     "AsyncJob",
     "AsyncPager",
     "AuthenticationError",

@@ -6,18 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
-from nucleus_async import ClientConfig, RetryPolicy, Session, Timeouts
+from nucleus_async import ASGITransport, ClientConfig, RetryPolicy, Session, Timeouts
 from nucleus_async._client import NucleusClient as _CoreNucleusClient
 from nucleus_sync import _runtime as _rt
 from nucleus_sync.resources.dataset import Dataset
 from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.slice import Slice
-
-if TYPE_CHECKING:
-    import httpx
 
 
 @_rt.register
@@ -33,8 +30,8 @@ class NucleusClient(_rt.SyncResource):
     the service. Construction makes no network call. Keyword-only options beyond the official
     client: ``limited_access_key``, ``max_concurrency`` (requests in flight per client),
     ``timeouts``, ``retry``, ``verify_ssl`` (on unless explicitly ``False``),
-    ``progress`` and ``http_transport`` (e.g. the
-    emulator's in-process transport).
+    ``progress`` and ``http_transport`` (an :class:`ASGITransport` to call an ASGI app such as
+    the emulator in-process).
     """
 
     _core: _CoreNucleusClient
@@ -52,7 +49,7 @@ class NucleusClient(_rt.SyncResource):
         retry: RetryPolicy | None = None,
         verify_ssl: bool = True,
         progress: bool | None = None,
-        http_transport: httpx.AsyncBaseTransport | None = None,
+        http_transport: ASGITransport | None = None,
     ) -> None:
         _rt.init_twin(
             self,

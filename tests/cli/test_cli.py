@@ -67,7 +67,7 @@ def test_jobs_list_show_and_wait(run, tmp_path: Path) -> None:  # type: ignore[n
         nucleus_sync.NucleusClient(
             "nucleus-cli",
             endpoint=emu.endpoint,
-            http_transport=emu.asgi_transport(),
+            http_transport=nucleus_sync.ASGITransport(emu.app),
             progress=False,
         ) as client,
     ):

@@ -132,7 +132,7 @@ def test_completed_jobs_hidden_from_the_list_are_counted(nucleus, tmp_path: Path
         nucleus_sync.NucleusClient(
             "nucleus-cli",
             endpoint=emu.endpoint,
-            http_transport=emu.asgi_transport(),
+            http_transport=nucleus_sync.ASGITransport(emu.app),
             progress=False,
         ) as client,
     ):

@@ -74,7 +74,9 @@ def test_ingest_service_streams_a_manifest_into_the_embedded_emulator(
     with (
         Emulator(data) as emulator,
         nucleus_sync.NucleusClient(
-            INGEST_KEY, endpoint=emulator.endpoint, http_transport=emulator.asgi_transport()
+            INGEST_KEY,
+            endpoint=emulator.endpoint,
+            http_transport=nucleus_sync.ASGITransport(emulator.app),
         ) as client,
     ):
         dataset = client.get_dataset(report["dataset_id"])

@@ -79,7 +79,7 @@ async def test_nasty_reference_ids_round_trip_and_stay_inside(
 async def test_multipart_filenames_and_urls_cannot_escape(emu: Emulator) -> None:
     origin = emu.endpoint.split("/v1/")[0]
     async with httpx.AsyncClient(
-        transport=emu.asgi_transport(), base_url=origin, auth=(API_KEY, "")
+        transport=httpx.ASGITransport(app=emu.app), base_url=origin, auth=(API_KEY, "")
     ) as api:
         ds = (await api.post("/v1/nucleus/dataset/create", json={"name": "mp"})).json()[
             "dataset_id"

@@ -166,7 +166,10 @@ def test_no_secret_in_the_sync_facade(caplog: pytest.LogCaptureFixture) -> None:
     with (
         Emulator() as emu,
         nucleus_sync.NucleusClient(
-            SECRET, endpoint=emu.endpoint, http_transport=emu.asgi_transport(), progress=False
+            SECRET,
+            endpoint=emu.endpoint,
+            http_transport=nucleus_async.ASGITransport(emu.app),
+            progress=False,
         ) as sync_client,
     ):
         texts += [("repr", repr(sync_client)), ("str", str(sync_client))]

@@ -24,6 +24,7 @@ from nucleus_async import (
 )
 from nucleus_async._annotation_groups import predictions_by_type
 from nucleus_async._upload.annotations import MaskFileNotFoundError, merge_upload_answers
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 DS = "ds_1"
@@ -49,7 +50,7 @@ async def client(router: respx.MockRouter) -> AsyncIterator[nucleus_async.Nucleu
     async with nucleus_async.NucleusClient(
         "key",
         endpoint=ENDPOINT,
-        http_transport=httpx.MockTransport(router.async_handler),
+        http_transport=mock_transport(router.async_handler),
         retry=nucleus_async.RetryPolicy(max_attempts=2, sleep=no_sleep),
         max_concurrency=4,
         progress=False,

@@ -24,6 +24,7 @@ from nucleus_async.resources.slice import (
     SliceBuilderMethods,
     SliceType,
 )
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 SIGNED = "https://bucket.test/upload/abc?sig=1"
@@ -59,17 +60,23 @@ ROW = {
 
 
 class Wire:
-    """A mock service: records every request, answers from a table (default ``{}``)."""
+    """A mock service: records every request, answers from a table (default ``{}``).
+
+    ``override``, when set, answers every request instead.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Any]] = []
         self.answers: dict[tuple[str, str], Any] = {}
         self.put_bodies: list[bytes] = []
+        self.override: Callable[[httpx.Request], httpx.Response] | None = None
 
     def answer(self, method: str, target: str, body: Any) -> None:
         self.answers[(method, target)] = body
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.override is not None:
+            return self.override(request)
         if request.url.host == "bucket.test":
             self.put_bodies.append(request.content)
             self.calls.append((request.method, "<signed url>", None))
@@ -99,7 +106,7 @@ async def client(wire: Wire) -> Any:
     async with nucleus.NucleusClient(
         "key",
         endpoint=ENDPOINT,
-        http_transport=httpx.MockTransport(wire.handler),
+        http_transport=mock_transport(wire.handler),
         retry=nucleus.RetryPolicy(max_attempts=3, sleep=no_sleep),
         progress=False,
     ) as c:
@@ -629,7 +636,7 @@ async def test_query_items_pages_with_the_query(wire: Wire, client: nucleus.Nucl
         wire.calls.append(("POST", request.url.path, json.loads(request.content)))
         return httpx.Response(200, json=next(pages))
 
-    client._transport._http._transport = httpx.MockTransport(handler)
+    wire.override = handler
     refs = [i.reference_id async for i in item_dataset(client).query_items("metadata.a = 1")]
     assert refs == ["r1", "r2"]
     assert [call[2] for call in wire.calls] == [
@@ -920,7 +927,7 @@ async def test_make_request_retries_and_maps_errors(
             return httpx.Response(404, json={"error": "no such thing"})
         return next(answers)
 
-    client._transport._http._transport = httpx.MockTransport(flaky)
+    wire.override = flaky
     assert await client.make_request(None, "flaky", requests_command="get") == {"a": 1}
     assert len(wire.calls) == 2
     with pytest.raises(nucleus.NotFoundError, match="no such thing"):
