@@ -11,8 +11,8 @@ from typing import Any
 from ._arguments import string_list
 from ._config import ClientConfig, Timeouts
 from ._errors import ModelCreationError, ValidationError
-from ._launch import create_launch_bundle
 from ._http import ASGITransport
+from ._launch import create_launch_bundle
 from ._retry import RetryPolicy
 from ._routes import segment
 from ._session import Session
