@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats
+from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats, job_bodies
 from nucleus_emulator.blobs import BlobStore
 from nucleus_emulator.faults import (
     ConnectionDropped,
@@ -77,7 +77,7 @@ class Emulator:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(self.data_dir / DATABASE_FILE)
         blobs = BlobStore(self.data_dir / BLOB_FOLDER)
-        jobs = JobRunner(store, blobs)
+        jobs = JobRunner(store, blobs, job_bodies(ROUTE_GROUPS))
         self.state = EmulatorState(
             store=store,
             blobs=blobs,
