@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats
+from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats, job_bodies
 from nucleus_emulator.blobs import BlobStore
 from nucleus_emulator.faults import ConnectionRegistry, FaultInjector, served
 from nucleus_emulator.jobs import JobRunner
@@ -70,7 +70,7 @@ class Emulator:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(self.data_dir / DATABASE_FILE)
         blobs = BlobStore(self.data_dir / BLOB_FOLDER)
-        jobs = JobRunner(store, blobs)
+        jobs = JobRunner(store, blobs, job_bodies(ROUTE_GROUPS))
         self.state = EmulatorState(
             store=store,
             blobs=blobs,

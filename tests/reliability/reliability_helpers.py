@@ -82,7 +82,7 @@ def remote_items(n: int, prefix: str = "item") -> list[DatasetItem]:
 
 def stored_refs(emu: Emulator, dataset_id: str) -> list[str]:
     """Reference ids as stored (read from the store directly: no faults, no SDK)."""
-    return [row.reference_id for row in emu.state.store.all_items(dataset_id)]
+    return [row.reference_id for row in emu.state.store.items.in_dataset(dataset_id)]
 
 
 def assert_batches_whole(stored: Iterable[str], batches: list[list[str]]) -> int:

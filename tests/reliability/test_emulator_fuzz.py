@@ -130,7 +130,8 @@ def _run_fuzz(max_examples: int) -> None:
 
 def _snapshot(emu: Emulator, dataset_id: str) -> list[Any]:
     return [
-        (r.reference_id, r.image_url, r.metadata) for r in emu.state.store.all_items(dataset_id)
+        (r.reference_id, r.image_url, r.metadata)
+        for r in emu.state.store.items.in_dataset(dataset_id)
     ]
 
 

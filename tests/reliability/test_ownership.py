@@ -40,7 +40,7 @@ PROBE_BODY = {
 def _fingerprint(emu: Emulator) -> str:
     """A hash of every row of every table: any change anywhere shows."""
     digest = hashlib.sha256()
-    with emu.state.store.read() as conn:
+    with emu.state.store.connection.read() as conn:
         tables = [
             r[0]
             for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
@@ -53,7 +53,7 @@ def _fingerprint(emu: Emulator) -> str:
 
 
 def _first_id(emu: Emulator, table: str, column: str = "id") -> str | None:
-    with emu.state.store.read() as conn:
+    with emu.state.store.connection.read() as conn:
         row = conn.execute(f"SELECT {column} FROM {table} LIMIT 1").fetchone()
     return None if row is None else str(row[0])
 

@@ -127,7 +127,7 @@ async def test_no_secret_anywhere(caplog: pytest.LogCaptureFixture) -> None:
             job = await dataset.append(remote_items(2, "job"), asynchronous=True)
             seen.objects(job)
             await seen.provoke("job timeout", job.wait_until_complete(timeout=0.2))  # type: ignore[union-attr]
-            emu.state.store.delete_dataset(dataset.id)
+            emu.state.store.datasets.delete(dataset.id)
             emu.jobs.resume()
             await seen.provoke("job error", job.wait_until_complete(timeout=10))  # type: ignore[union-attr]
         # wrong key: 401

@@ -1,4 +1,4 @@
-"""Jobs: `JobRow` and the `jobs` and `job_errors` tables (a `Store` base class)."""
+"""Jobs: `JobRow` and `JobStore` over the `jobs` table (with each job's `job_errors`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nucleus_emulator.store_connection import StoreConnection
-from nucleus_emulator.store_values import _dumps, new_id, now_iso
+from nucleus_emulator.store.connection import StoreConnection
+from nucleus_emulator.store.values import dumps, new_id, now_iso
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,13 @@ def _job(row: sqlite3.Row) -> JobRow:
     )
 
 
-class JobAccess(StoreConnection):
+class JobStore:
     """Jobs of an owner: create, read, list, progress updates and per-job errors."""
 
-    def create_job(
+    def __init__(self, db: StoreConnection) -> None:
+        self._db = db
+
+    def create(
         self,
         owner: str,
         job_type: str,
@@ -71,7 +74,7 @@ class JobAccess(StoreConnection):
             params=params,
             created_at=now_iso(),
         )
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute(
                 f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -80,24 +83,24 @@ class JobAccess(StoreConnection):
                     dataset_id,
                     job_type,
                     status,
-                    _dumps(job.message),
+                    dumps(job.message),
                     0,
                     0,
-                    _dumps(params),
+                    dumps(params),
                     job.created_at,
                 ),
             )
         return job
 
-    def get_job(self, job_id: str) -> JobRow | None:
-        return self.fetch_one(_job, f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+    def get(self, job_id: str) -> JobRow | None:
+        return self._db.fetch_one(_job, f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
 
-    def jobs_with_status(self, status: str) -> list[JobRow]:
-        return self.fetch_all(
+    def with_status(self, status: str) -> list[JobRow]:
+        return self._db.fetch_all(
             _job, f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status = ? ORDER BY created_at", (status,)
         )
 
-    def list_jobs(
+    def owned_by(
         self,
         owner: str,
         *,
@@ -117,14 +120,14 @@ class JobAccess(StoreConnection):
             args.extend(job_types)
         if not show_completed:
             where.append("status != 'Completed'")
-        return self.fetch_all(
+        return self._db.fetch_all(
             _job,
             f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)}"
             " ORDER BY created_at DESC, rowid DESC LIMIT ?",
             (*args, limit),
         )
 
-    def update_job(
+    def update(
         self,
         job_id: str,
         *,
@@ -145,24 +148,34 @@ class JobAccess(StoreConnection):
                 args.append(value)
         if message is not None:
             sets.append("message = ?")
-            args.append(_dumps(message))
+            args.append(dumps(message))
         if not sets:
             return
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*args, job_id))
 
-    def add_job_errors(self, job_id: str, messages: Sequence[str]) -> None:
-        with self.transaction() as conn:
+    def add_errors(self, job_id: str, messages: Sequence[str]) -> None:
+        with self._db.transaction() as conn:
             conn.executemany(
                 "INSERT INTO job_errors (job_id, message) VALUES (?, ?)",
                 [(job_id, m) for m in messages],
             )
 
-    def job_errors(self, job_id: str, limit: int = 10000) -> list[str]:
+    def errors(self, job_id: str, limit: int = 10000) -> list[str]:
         """The most recent `limit` errors of a job, oldest first."""
-        with self.read() as conn:
+        with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT message FROM job_errors WHERE job_id = ? ORDER BY seq DESC LIMIT ?",
                 (job_id, limit),
             ).fetchall()
         return [r[0] for r in reversed(rows)]
+
+    def running_on_slice(self, slice_id: str) -> int:
+        """How many Running jobs work on this slice (their params carry `slice_id`)."""
+        with self._db.read() as conn:
+            (count,) = conn.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status = 'Running'"
+                " AND json_extract(params, '$.slice_id') = ?",
+                (slice_id,),
+            ).fetchone()
+        return int(count)

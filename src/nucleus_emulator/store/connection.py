@@ -9,13 +9,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nucleus_emulator.schema import SCHEMA
+from nucleus_emulator.store.schema import SCHEMA
 
 T = TypeVar("T")
 
 
 class StoreConnection:
-    """One SQLite connection in WAL mode, serialised by a lock (handlers run on threads)."""
+    """One SQLite connection in WAL mode, serialised by a lock (handlers run on threads).
+
+    Every concept store of `Store` shares one of these: a write is `with db.transaction() as
+    conn:`, a read `with db.read() as conn:` or `db.fetch_one`/`db.fetch_all`.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)

@@ -1,15 +1,15 @@
-"""Dataset items: `ItemInput`/`ItemRow`, bulk append, reads, metadata merges (a `Store` base)."""
+"""Dataset items: `ItemInput`/`ItemRow` and `ItemStore` over the `items` table."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nucleus_emulator.store_connection import StoreConnection
-from nucleus_emulator.store_values import _chunks, _dumps, new_ids
+from nucleus_emulator.store.connection import StoreConnection
+from nucleus_emulator.store.lookups import chunks, existing_ids, ids_by_ref, marks
+from nucleus_emulator.store.values import dumps, new_ids
 
 
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs 6x (one per unit)
@@ -62,9 +62,12 @@ class AppendCounts:
     ignored_items: int = 0
 
 
-_ITEM_COLUMNS = (
+#: The columns `item_row` maps, in its order.
+ITEM_COLUMNS = (
     "seq, id, dataset_id, reference_id, image_url, pointcloud_url, metadata, width, height, blob"
 )
+#: The same columns qualified with the `i` alias (for joins).
+ITEM_COLUMNS_I = ", ".join("i." + c.strip() for c in ITEM_COLUMNS.split(","))
 
 
 _INSERT_ITEM = (
@@ -74,7 +77,8 @@ _INSERT_ITEM = (
 _IF_NEW = " ON CONFLICT (dataset_id, reference_id) DO NOTHING"
 
 
-def _item(row: sqlite3.Row) -> ItemRow:
+def item_row(row: Sequence[Any]) -> ItemRow:
+    """The `ItemRow` of a row read as `ITEM_COLUMNS`."""
     return ItemRow(
         seq=row[0],
         id=row[1],
@@ -89,19 +93,20 @@ def _item(row: sqlite3.Row) -> ItemRow:
     )
 
 
-class ItemAccess(StoreConnection):
+class ItemStore:
     """Items of a dataset, in insertion order (`seq`), unique by reference id."""
 
-    def count_items(self, dataset_id: str) -> int:
-        with self.read() as conn:
+    def __init__(self, db: StoreConnection) -> None:
+        self._db = db
+
+    def count(self, dataset_id: str) -> int:
+        with self._db.read() as conn:
             (count,) = conn.execute(
                 "SELECT COUNT(*) FROM items WHERE dataset_id = ?", (dataset_id,)
             ).fetchone()
         return int(count)
 
-    def append_items(
-        self, dataset_id: str, items: Sequence[ItemInput], *, update: bool
-    ) -> AppendCounts:
+    def append(self, dataset_id: str, items: Sequence[ItemInput], *, update: bool) -> AppendCounts:
         """Insert new reference ids; existing ones are updated when `update`, else ignored."""
         counts = AppendCounts()
         # (id, dataset, ref, image, pointcloud, metadata, width, height, embedding, blob),
@@ -113,15 +118,15 @@ class ItemAccess(StoreConnection):
                 item.reference_id,
                 item.image_url,
                 item.pointcloud_url,
-                _dumps(item.metadata),
+                dumps(item.metadata),
                 item.width,
                 item.height,
-                None if item.embedding_info is None else _dumps(item.embedding_info),
+                None if item.embedding_info is None else dumps(item.embedding_info),
                 item.blob,
             )
             for new, item in zip(new_ids("di", len(items)), items, strict=True)
         ]
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             if not update:
                 # The unique (dataset_id, reference_id) index skips known ids, and ids repeated
                 # in the batch after their first occurrence: `rowcount` counts the new ones.
@@ -129,7 +134,7 @@ class ItemAccess(StoreConnection):
                 counts.new_items = stored
                 counts.ignored_items = len(rows) - stored
                 return counts
-            existing = self._existing_refs(conn, dataset_id, [i.reference_id for i in items])
+            existing = set(ids_by_ref(conn, "items", dataset_id, [i.reference_id for i in items]))
             inserts: list[tuple[Any, ...]] = []
             updates: list[tuple[Any, ...]] = []
             for row in rows:
@@ -152,61 +157,49 @@ class ItemAccess(StoreConnection):
                 )
         return counts
 
-    @staticmethod
-    def _existing_refs(conn: sqlite3.Connection, dataset_id: str, refs: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        unique = list(dict.fromkeys(refs))
-        for chunk in _chunks(unique):
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(
-                "SELECT reference_id FROM items"
-                f" WHERE dataset_id = ? AND reference_id IN ({marks})",
-                (dataset_id, *chunk),
-            )
-            found.update(r[0] for r in rows)
-        return found
+    def by_ref(self, dataset_id: str, reference_id: str) -> ItemRow | None:
+        return self._one("dataset_id = ? AND reference_id = ?", (dataset_id, reference_id))
 
-    def item_by_ref(self, dataset_id: str, reference_id: str) -> ItemRow | None:
-        return self._one_item("dataset_id = ? AND reference_id = ?", (dataset_id, reference_id))
+    def by_id(self, dataset_id: str, item_id: str) -> ItemRow | None:
+        return self._one("dataset_id = ? AND id = ?", (dataset_id, item_id))
 
-    def item_by_id(self, dataset_id: str, item_id: str) -> ItemRow | None:
-        return self._one_item("dataset_id = ? AND id = ?", (dataset_id, item_id))
-
-    def item_by_index(self, dataset_id: str, index: int) -> ItemRow | None:
-        return self.fetch_one(
-            _item,
-            f"SELECT {_ITEM_COLUMNS} FROM items WHERE dataset_id = ? ORDER BY seq LIMIT 1 OFFSET ?",
+    def at_index(self, dataset_id: str, index: int) -> ItemRow | None:
+        """The item at insertion position `index` (0-based)."""
+        return self._db.fetch_one(
+            item_row,
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE dataset_id = ? ORDER BY seq LIMIT 1 OFFSET ?",
             (dataset_id, index),
         )
 
-    def _one_item(self, where: str, args: tuple[Any, ...]) -> ItemRow | None:
-        return self.fetch_one(_item, f"SELECT {_ITEM_COLUMNS} FROM items WHERE {where}", args)
+    def _one(self, where: str, args: tuple[Any, ...]) -> ItemRow | None:
+        return self._db.fetch_one(item_row, f"SELECT {ITEM_COLUMNS} FROM items WHERE {where}", args)
 
-    def items_page(self, dataset_id: str, after_seq: int, limit: int) -> list[ItemRow]:
+    def page(self, dataset_id: str, after_seq: int, limit: int) -> list[ItemRow]:
         """Up to `limit` items after insertion position `after_seq`, in insertion order."""
-        return self.fetch_all(
-            _item,
-            f"SELECT {_ITEM_COLUMNS} FROM items WHERE dataset_id = ? AND seq > ?"
+        return self._db.fetch_all(
+            item_row,
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE dataset_id = ? AND seq > ?"
             " ORDER BY seq LIMIT ?",
             (dataset_id, after_seq, limit),
         )
 
-    def all_items(self, dataset_id: str) -> list[ItemRow]:
-        return self.fetch_all(
-            _item,
-            f"SELECT {_ITEM_COLUMNS} FROM items WHERE dataset_id = ? ORDER BY seq",
+    def in_dataset(self, dataset_id: str) -> list[ItemRow]:
+        """Every item of the dataset, in insertion order."""
+        return self._db.fetch_all(
+            item_row,
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE dataset_id = ? ORDER BY seq",
             (dataset_id,),
         )
 
-    def delete_item(self, dataset_id: str, reference_id: str) -> bool:
-        with self.transaction() as conn:
+    def delete(self, dataset_id: str, reference_id: str) -> bool:
+        with self._db.transaction() as conn:
             cursor = conn.execute(
                 "DELETE FROM items WHERE dataset_id = ? AND reference_id = ?",
                 (dataset_id, reference_id),
             )
         return cursor.rowcount > 0
 
-    def merge_item_metadata(
+    def merge_metadata(
         self, dataset_id: str, updates: Iterable[tuple[str, dict[str, Any]]]
     ) -> tuple[list[str], list[str]]:
         """Merge each mapping into the item's metadata; returns (updated refs, missing refs)."""
@@ -215,14 +208,13 @@ class ItemAccess(StoreConnection):
             merged.setdefault(ref, {}).update(meta)
         updated: list[str] = []
         missing: list[str] = []
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             current: dict[str, dict[str, Any]] = {}
             refs = list(merged)
-            for chunk in _chunks(refs):
-                marks = ",".join("?" * len(chunk))
+            for chunk in chunks(refs):
                 for ref, text in conn.execute(
                     "SELECT reference_id, metadata FROM items"
-                    f" WHERE dataset_id = ? AND reference_id IN ({marks})",
+                    f" WHERE dataset_id = ? AND reference_id IN ({marks(chunk)})",
                     (dataset_id, *chunk),
                 ):
                     current[ref] = json.loads(text)
@@ -233,9 +225,29 @@ class ItemAccess(StoreConnection):
                     continue
                 meta = current[ref]
                 meta.update(merged[ref])
-                rows.append((_dumps(meta), dataset_id, ref))
+                rows.append((dumps(meta), dataset_id, ref))
                 updated.append(ref)
             conn.executemany(
                 "UPDATE items SET metadata = ? WHERE dataset_id = ? AND reference_id = ?", rows
             )
         return updated, missing
+
+    def ids_by_refs(self, dataset_id: str, refs: Sequence[str]) -> dict[str, str]:
+        """`{reference_id: item id}` for the refs that name items of the dataset."""
+        with self._db.read() as conn:
+            return ids_by_ref(conn, "items", dataset_id, refs)
+
+    def existing_ids(self, dataset_id: str, ids: Sequence[str]) -> set[str]:
+        """The `ids` that name items of the dataset."""
+        with self._db.read() as conn:
+            return existing_ids(conn, "items", dataset_id, ids)
+
+    def embedding_infos(self, dataset_id: str) -> list[tuple[str, Any]]:
+        """`(item id, embedding_info)` of items uploaded with an `embedding_info`."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id, embedding_info FROM items WHERE dataset_id = ?"
+                " AND embedding_info IS NOT NULL ORDER BY seq",
+                (dataset_id,),
+            ).fetchall()
+        return [(r[0], json.loads(r[1])) for r in rows]

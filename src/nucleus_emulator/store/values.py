@@ -1,19 +1,16 @@
-"""Values the store writes: service-shaped ids, timestamps, compact JSON, chunked `IN` lists."""
+"""Values the store writes: service-shaped ids, timestamps and compact JSON."""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
-from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 _ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 #: Every pair of id characters, indexed by 10 random bits (ids are minted 10k at a time).
 _ID_PAIRS = [a + b for a in _ID_ALPHABET for b in _ID_ALPHABET]
-#: SQLite's default limit of host parameters is 32766; stay far below it.
-_IN_CHUNK = 500
 
 
 def new_id(prefix: str) -> str:
@@ -35,7 +32,8 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _loads(text: str | None) -> Any:
+def loads(text: str | None) -> Any:
+    """The JSON value of a column (None stays None)."""
     return None if text is None else json.loads(text)
 
 
@@ -60,13 +58,8 @@ _C_ENCODE: Any = (
 )
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
     """Compact JSON, as `json.dumps(value, separators=(",", ":"))` writes it."""
     if _C_ENCODE is not None and isinstance(value, dict | list):
         return "".join(_C_ENCODE(value, 0))
     return _ENCODER.encode(value)
-
-
-def _chunks(values: Sequence[str], size: int = _IN_CHUNK) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

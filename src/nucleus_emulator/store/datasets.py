@@ -1,4 +1,4 @@
-"""Datasets: `DatasetRow` and data access on the `datasets` table (a `Store` base class)."""
+"""Datasets: `DatasetRow` and `DatasetStore` over the `datasets` table."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from nucleus_emulator.store_connection import StoreConnection
-from nucleus_emulator.store_values import _dumps, _loads, new_id, now_iso
+from nucleus_emulator.store.connection import StoreConnection
+from nucleus_emulator.store.values import dumps, loads, new_id, now_iso
 
 
 @dataclass(frozen=True)
@@ -29,16 +29,19 @@ def _dataset(row: sqlite3.Row) -> DatasetRow:
         name=row[2],
         is_scene=bool(row[3]),
         use_privacy_mode=bool(row[4]),
-        annotation_metadata_schema=_loads(row[5]),
-        item_metadata_schema=_loads(row[6]),
+        annotation_metadata_schema=loads(row[5]),
+        item_metadata_schema=loads(row[6]),
         created_at=row[7],
     )
 
 
-class DatasetAccess(StoreConnection):
+class DatasetStore:
     """Create, read, list and delete datasets (deleting one deletes its items)."""
 
-    def create_dataset(
+    def __init__(self, db: StoreConnection) -> None:
+        self._db = db
+
+    def create(
         self,
         owner: str,
         name: str,
@@ -58,7 +61,7 @@ class DatasetAccess(StoreConnection):
             item_metadata_schema=item_metadata_schema,
             created_at=now_iso(),
         )
-        with self.transaction() as conn:
+        with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -69,22 +72,23 @@ class DatasetAccess(StoreConnection):
                     int(use_privacy_mode),
                     None
                     if annotation_metadata_schema is None
-                    else _dumps(annotation_metadata_schema),
-                    None if item_metadata_schema is None else _dumps(item_metadata_schema),
+                    else dumps(annotation_metadata_schema),
+                    None if item_metadata_schema is None else dumps(item_metadata_schema),
                     row.created_at,
                 ),
             )
         return row
 
-    def get_dataset(self, dataset_id: str) -> DatasetRow | None:
-        return self.fetch_one(_dataset, "SELECT * FROM datasets WHERE id = ?", (dataset_id,))
+    def get(self, dataset_id: str) -> DatasetRow | None:
+        return self._db.fetch_one(_dataset, "SELECT * FROM datasets WHERE id = ?", (dataset_id,))
 
-    def list_datasets(self, owner: str) -> list[DatasetRow]:
-        return self.fetch_all(
+    def owned_by(self, owner: str) -> list[DatasetRow]:
+        """The datasets of `owner`, oldest first."""
+        return self._db.fetch_all(
             _dataset, "SELECT * FROM datasets WHERE owner = ? ORDER BY created_at, rowid", (owner,)
         )
 
-    def delete_dataset(self, dataset_id: str) -> None:
-        with self.transaction() as conn:
+    def delete(self, dataset_id: str) -> None:
+        with self._db.transaction() as conn:
             conn.execute("DELETE FROM items WHERE dataset_id = ?", (dataset_id,))
             conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
