@@ -26,6 +26,7 @@ from nucleus_async._transport import FilePart, Transport
 from nucleus_async._upload.budget import MAX_BODY_BYTES_IN_FLIGHT, ByteBudget
 from nucleus_async._upload.files import missing_files, multipart_parts
 from nucleus_async._upload.pipeline import BulkUpload, FileLane, JsonLane, Lane
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 ROUTE = "things/append"
@@ -145,7 +146,7 @@ async def transport(server: Server) -> AsyncIterator[Transport]:
         retry=nucleus_async.RetryPolicy(max_attempts=2, sleep=no_sleep),
         max_concurrency=CONCURRENCY,
     )
-    async with Transport(config, http_transport=httpx.MockTransport(server)) as t:
+    async with Transport(config, http_transport=mock_transport(server)) as t:
         yield t
 
 
