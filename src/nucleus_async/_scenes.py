@@ -7,12 +7,11 @@ is given, and decodes a scene answer.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._errors import ValidationError
-from ._iterables import AnyIterable
+from ._iterables import AnyIterable, Empty, iterate, peek
 from .types import DatasetItem, LidarScene, VideoScene
 
 __all__ = ["Scene", "Units", "check_scene_upload", "scene_from_json", "split_scenes"]
@@ -45,23 +44,13 @@ async def split_scenes(
             return _only_scenes(units), []
         _check_items_allowed(dataset_id, is_scene)
         return [], units
-    if isinstance(units, AsyncIterable):
-        stream = units.__aiter__()
-        try:
-            first = await stream.__anext__()
-        except StopAsyncIteration:
-            return [], []
-        if isinstance(first, (LidarScene, VideoScene)):
-            return _only_scenes([first, *[unit async for unit in stream]]), []
-        _check_items_allowed(dataset_id, is_scene)
-        return [], _prepend(first, stream)
-    iterator = iter(units)
-    for first in iterator:
-        if isinstance(first, (LidarScene, VideoScene)):
-            return _only_scenes([first, *iterator]), []
-        _check_items_allowed(dataset_id, is_scene)
-        return [], itertools.chain([first], iterator)
-    return [], []
+    first, units = await peek(units)
+    if isinstance(first, Empty):
+        return [], []
+    if isinstance(first, (LidarScene, VideoScene)):
+        return _only_scenes([unit async for unit in iterate(units)]), []
+    _check_items_allowed(dataset_id, is_scene)
+    return [], units
 
 
 def check_scene_upload(dataset_id: str, scenes: Sequence[Scene], *, is_scene: bool) -> None:
@@ -84,12 +73,6 @@ def check_scene_upload(dataset_id: str, scenes: Sequence[Scene], *, is_scene: bo
             "Append LidarScenes and VideoScenes in separate calls (they are separate uploads).",
             field="items",
         )
-
-
-async def _prepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    yield first
-    async for unit in rest:
-        yield unit
 
 
 def _only_scenes(units: Iterable[Any]) -> list[Scene]:
