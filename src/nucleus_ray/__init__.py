@@ -12,9 +12,20 @@
 Installed with ``pip install "nucleus-sdk[ray]"``; ``nucleus_async`` never imports it.
 """
 
+from ._arrow import SCHEMA
 from ._connection import NucleusSettings
 from ._datasink import NucleusDatasink
+from ._datasource import NucleusDatasource, read_nucleus
 from ._secret import Secret
 from ._summary import TaskReport, WriteSummary
 
-__all__ = ["NucleusDatasink", "NucleusSettings", "Secret", "TaskReport", "WriteSummary"]
+__all__ = [
+    "SCHEMA",
+    "NucleusDatasink",
+    "NucleusDatasource",
+    "NucleusSettings",
+    "Secret",
+    "TaskReport",
+    "WriteSummary",
+    "read_nucleus",
+]
