@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import nucleus_async
 import pytest
-import ray
 
+import nucleus_async
+import ray
 from nucleus_ray import SCHEMA, NucleusDatasink, NucleusSettings, read_nucleus
 
 pytestmark = pytest.mark.usefixtures("local_ray")
