@@ -14,17 +14,23 @@ from nucleus_emulator import Emulator
 from nucleus_ray import NucleusSettings
 
 API_KEY = "ray-test-key"
+#: Attempts at starting the local Ray.
+STARTS = 3
 
 
 @pytest.fixture(scope="session")
 def local_ray() -> Iterator[None]:
     """A local two-CPU Ray, started once for every Ray test and shut down after them."""
-    try:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    except Exception:
-        # Ray gives its node 30 s to register; a loaded CI machine can miss that once.
-        ray.shutdown()
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    for attempt in range(STARTS):
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            break
+        except Exception:
+            # Ray gives its node a fixed 30 s to register with its control store; a loaded
+            # machine sometimes misses that, and a fresh start then succeeds.
+            ray.shutdown()
+            if attempt == STARTS - 1:
+                raise
     try:
         yield
     finally:
