@@ -124,6 +124,7 @@ class NucleusDatasink(Datasink[TaskReport]):
         items_added = None
         if self.kind == "items" and self._length_before is not None:
             items_added = run_blocking(self._dataset_length) - self._length_before
+        self._length_before = None  # a reused sink counts each write from its own start
         self.summary = summarize(
             self.kind, self.dataset_id, reports, update=self.update, items_added=items_added
         )
