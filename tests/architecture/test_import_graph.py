@@ -10,7 +10,7 @@ from pathlib import Path
 import grimp
 import pytest
 
-PACKAGES = ("nucleus_async", "nucleus_sync", "nucleus_emulator", "nucleus_cli")
+PACKAGES = ("nucleus_async", "nucleus_sync", "nucleus_emulator", "nucleus_cli", "nucleus_ray")
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
