@@ -2,7 +2,7 @@
 
 Rows are generated inside Ray (``ray.data.range``), so the driver never holds them. Runs on the
 served emulator unless ``NUCLEUS_API_KEY``/``NUCLEUS_ENDPOINT`` are set; prints rows per second
-for each write and the two summaries. The slow tests in ``tests/ray`` run :func:`ingest` at
+for each write and the two summaries. The slow tests in ``tests/ray_data`` run :func:`ingest` at
 100,000 rows; a measurement run is
 
     python benchmarks/ray_datasink.py --rows 1000000 --cpus 8 --concurrency 8
@@ -18,8 +18,8 @@ from contextlib import ExitStack
 from typing import Any
 
 import anyio
-
 import ray
+
 from nucleus_ray import NucleusDatasink, NucleusSettings, WriteSummary
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import ray
 import ray.cloudpickle
 
 import nucleus_async
-import ray
 from nucleus_async import BoxAnnotation, DatasetItem
 from nucleus_ray import NucleusDatasink, NucleusSettings, TaskReport, WriteSummary
 

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
+import ray
 
 import nucleus_async
-import ray
 from nucleus_ray import SCHEMA, NucleusDatasink, NucleusSettings, read_nucleus
 
 pytestmark = pytest.mark.usefixtures("local_ray")

@@ -7,9 +7,9 @@ from typing import Any
 
 import anyio
 import pytest
+import ray
 
 import nucleus_async
-import ray
 from nucleus_emulator import Emulator
 from nucleus_ray import NucleusSettings
 
