@@ -380,6 +380,8 @@ class EmulatorApp:
                 if fault == "drop_after":  # committed, but the client never hears of it
                     await self._drop_connection(scope)
                     return
+                if fault == "500_after":  # committed, but the client hears of a failure
+                    status, body, extra = _fault_reply("500", self.state.faults.retry_after)
         finally:
             self.stats.leave()
         payload = json_bytes(body)

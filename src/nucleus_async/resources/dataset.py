@@ -8,6 +8,7 @@ from typing import Any
 
 from .._annotation_groups import item_with_annotations, predictions_by_type
 from .._arguments import string_list
+from .._creates import create_once, slice_ids_named
 from .._errors import NotFoundError, ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 from .._item_checks import check_async_items
@@ -800,7 +801,13 @@ class Dataset(Resource):
             payload["reference_ids"] = list(reference_ids)
         else:
             payload["allow_empty"] = 1
-        response = await self._transport.request("POST", self._route("create_slice"), payload)
+        response = await create_once(
+            self._transport,
+            self._route("create_slice"),
+            payload,
+            what=f"slice {name!r} of dataset {self.id}",
+            find=lambda: slice_ids_named(self._transport, self._route("slices"), name),
+        )
         slc = Slice(response["slice_id"], self._session)
         slc.name = name
         slc.dataset_id = self.id
