@@ -80,7 +80,9 @@ async def test_sigkilled_ingestion_resumes_and_stores_every_item_once(
         try:
             # Appends counted at the server (cheaper to poll than the stored rows).
             reached = wait_until(
-                lambda share=share: _appends(emu) >= share * BATCHES or process.poll() is not None,
+                lambda share=share, process=process: (
+                    _appends(emu) >= share * BATCHES or process.poll() is not None
+                ),
                 timeout=300,
             )
             assert reached and process.poll() is None, "the run ended before its kill point"
