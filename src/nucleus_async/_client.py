@@ -10,6 +10,7 @@ from typing import Any
 
 from ._arguments import string_list
 from ._config import ClientConfig, Timeouts
+from ._creates import create_once, dataset_ids_named, model_ids_named
 from ._errors import ModelCreationError, ValidationError
 from ._http import ASGITransport
 from ._launch import create_launch_bundle
@@ -134,8 +135,8 @@ class NucleusClient:
                 stacklevel=2,
             )
             is_scene = False
-        response = await self._transport.request(
-            "POST",
+        response = await create_once(
+            self._transport,
             "dataset/create",
             {
                 "name": name,
@@ -144,6 +145,8 @@ class NucleusClient:
                 "annotation_metadata_schema": annotation_metadata_schema,
                 "item_metadata_schema": item_metadata_schema,
             },
+            what=f"dataset {name!r}",
+            find=lambda: dataset_ids_named(self._transport, name),
         )
         return Dataset(
             response["dataset_id"],
@@ -225,7 +228,13 @@ class NucleusClient:
             payload["bundle_name"] = bundle_name
         if tags:
             payload["tags"] = string_list(tags, "tags")
-        response = await self._transport.request("POST", "models/add", payload)
+        response = await create_once(
+            self._transport,
+            "models/add",
+            payload,
+            what=f"model {name!r} (reference id {reference_id!r})",
+            find=lambda: model_ids_named(self._transport, name, reference_id),
+        )
         model_id = response.get("model_id") if isinstance(response, dict) else None
         if not model_id:
             error = response.get("error") if isinstance(response, dict) else response

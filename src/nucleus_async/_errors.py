@@ -23,6 +23,7 @@ __all__ = [
     "NucleusConnectionError",
     "NucleusError",
     "NucleusTimeoutError",
+    "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
@@ -274,3 +275,31 @@ class JobTimeoutError(NucleusError, TimeoutError):
 
 class ModelCreationError(NucleusError):
     """The service answered ``models/add`` without a model id (or a Launch name clashed)."""
+
+
+class OutcomeUnknownError(NucleusError):
+    """A request that is unsafe to repeat lost its answer: it may have been processed.
+
+    A create or a job start is not sent again after a dropped connection, a read timeout or a
+    5xx other than 503 (a second send could create a second object). ``cause`` is the error of
+    that attempt. ``settled`` is False when the service may still be working on the request
+    (a timeout, a gateway error): what it created may appear later. ``candidates`` holds the
+    ids of objects that may be the one this request created, when a lookup found some.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        route: str,
+        cause: NucleusError,
+        settled: bool,
+        candidates: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.method = method.upper()
+        self.route = route
+        self.cause = cause
+        self.settled = settled
+        self.candidates = candidates

@@ -11,12 +11,27 @@ from email.utils import parsedate_to_datetime
 import anyio
 import attrs
 
-__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "parse_retry_after"]
+__all__ = [
+    "RETRYABLE_STATUSES",
+    "UNSENT_FAILURES",
+    "UNSENT_STATUSES",
+    "RetryPolicy",
+    "parse_retry_after",
+]
 
 #: Statuses worth another try: the request may succeed unchanged.
 RETRYABLE_STATUSES: frozenset[int] = frozenset(
     {408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 )
+
+#: Statuses that say the request was not processed: the service refused it before doing
+#: anything (timed out waiting for it, rate-limited, or overloaded), so even a request that is
+#: unsafe to repeat (see ``_request_classes``) is retried on them.
+UNSENT_STATUSES: frozenset[int] = frozenset({408, 429, 503})
+
+#: Transport failures (by the HTTP library's name) that happen before a byte of the request
+#: reaches the service: no connection could be made, or none was free in the pool.
+UNSENT_FAILURES: frozenset[str] = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
 
 # Beyond this many doublings every sane ``max_delay`` is reached; the cap keeps
 # ``2.0 ** n`` from overflowing when ``max_attempts`` is huge.
@@ -63,6 +78,10 @@ class RetryPolicy:
 
     def is_retryable_status(self, status: int) -> bool:
         return status in self.retry_statuses
+
+    def is_unsent_status(self, status: int) -> bool:
+        """A retryable status after which the request surely was not processed."""
+        return status in self.retry_statuses and status in UNSENT_STATUSES
 
     def delay(self, attempt: int, retry_after: str | None = None) -> float:
         """Seconds to wait after failed try number ``attempt`` (1-based)."""

@@ -9,6 +9,11 @@ this module. Transport failures are re-raised as SDK errors *without* chaining t
 failure, and any text that comes back from the network (error bodies, failure messages) has
 the key and its Basic-auth form scrubbed.
 
+Repeats: a request the route table (:mod:`._request_classes`) calls ``UNSAFE`` (a create, a
+job start) is retried only when it surely never reached the service (no connection, 408, 429,
+503); when its answer is lost after it was sent, :class:`~._errors.OutcomeUnknownError` is
+raised instead of sending it again (the pipeline module ``_creates`` looks such objects up).
+
 Fork safety: a transport used in a child process after ``fork`` builds its own connection
 pool and concurrency limiter there (see :meth:`Transport._pool`).
 """
@@ -34,6 +39,7 @@ from ._errors import (
     NucleusConnectionError,
     NucleusError,
     NucleusTimeoutError,
+    OutcomeUnknownError,
     ValidationError,
     api_error_for_status,
 )
@@ -51,6 +57,8 @@ from ._http import (
     library_version,
 )
 from ._json import dumps, dumps_batch
+from ._request_classes import Repeat, classify
+from ._retry import UNSENT_FAILURES
 from ._version import __version__
 
 __all__ = [
@@ -318,6 +326,7 @@ class Transport:
         if http.is_closed:
             raise NucleusError(f"Cannot send {method} {route}: the client is closed.")
         policy = self._config.retry
+        repeatable = classify(method, route) is Repeat.SAFE
         for attempt in itertools.count(1):
             failure: NucleusConnectionError | None = None
             retry_after: str | None = None
@@ -345,6 +354,12 @@ class Transport:
             except InvalidURL as exc:
                 raise ValidationError(self._credentials.scrub(str(exc)), field="route") from None
             if failure is not None:
+                if retryable and not repeatable and reason not in UNSENT_FAILURES:
+                    # Sent, answer lost: a ConnectionLost means the server is done with it
+                    # (it closed the connection), a timeout that it may still be working.
+                    raise self._outcome_unknown(
+                        failure, method, route, settled=not isinstance(failure, TimeoutError)
+                    )
                 # Raised here, outside the except clause, so the adapter's failure is not
                 # attached as __context__.
                 if not retryable or attempt >= policy.max_attempts:
@@ -353,7 +368,18 @@ class Transport:
                 status = response.status_code
                 if 200 <= status < 300:
                     return response
-                if not policy.is_retryable_status(status) or attempt >= policy.max_attempts:
+                retryable = policy.is_retryable_status(status)
+                if retryable and not repeatable and not policy.is_unsent_status(status):
+                    if not raise_for_status:
+                        return response
+                    # A 500 is the service's own answer (done); a gateway's 502/504/52x is not.
+                    raise self._outcome_unknown(
+                        self._api_error(response, method, route),
+                        method,
+                        route,
+                        settled=status == 500,
+                    )
+                if not retryable or attempt >= policy.max_attempts:
                     if not raise_for_status:
                         return response
                     raise self._api_error(response, method, route)
@@ -419,6 +445,23 @@ class Transport:
             method=method,
             route=route,
         )
+
+    @staticmethod
+    def _outcome_unknown(
+        cause: NucleusError, method: str, route: str, *, settled: bool
+    ) -> OutcomeUnknownError:
+        later = "" if settled else "; the service may still be processing it"
+        error = OutcomeUnknownError(
+            f"{method} {route} may have been processed: its answer was lost ({cause}){later}. "
+            "It was not sent again, because a second send could create a second object "
+            "or start a second job.",
+            method=method,
+            route=route,
+            cause=cause,
+            settled=settled,
+        )
+        error.__cause__ = cause
+        return error
 
     def _api_error(self, response: Response, method: str, route: str) -> NucleusAPIError:
         text = self._credentials.scrub(response.text)

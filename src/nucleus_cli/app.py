@@ -152,17 +152,42 @@ def datasets_create(session: Session, name: str, scene: bool) -> None:
     default=None,
     help="Progress bar on standard error [default: on a terminal].",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Keep a journal of the batches that landed and skip those an earlier --resume run "
+    "recorded (after a crash or a kill, run the same command again).",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The journal file of --resume [default: .nucleus-ingest-DATASET_ID.journal].",
+)
 @click.pass_obj
 def ingest_command(
-    session: Session, dataset_id: str, source: Path, update: bool, progress: bool | None
+    session: Session,
+    dataset_id: str,
+    source: Path,
+    update: bool,
+    progress: bool | None,
+    resume: bool,
+    journal_path: Path | None,
 ) -> None:
     """Upload a folder of images or a JSONL manifest into a dataset.
 
     A folder's images (reference id = path relative to the folder) or a manifest's lines (one
     item payload a line: reference_id, image_url, metadata) are streamed in batches. Ctrl-C or
     a failure says how many items landed; re-running the same command resumes, since items
-    are matched by reference id.
+    are matched by reference id. With --resume a journal on disk records each batch that
+    landed, so that a re-run after a crash sends only the rest.
     """
+    if journal_path is not None and not resume:
+        raise click.UsageError("--journal needs --resume")
+    journal = None
+    if resume:
+        journal = journal_path or Path(f".nucleus-ingest-{dataset_id}.journal")
     items = open_source(source)
     tally = IngestTally(total=len(items))
 
@@ -176,6 +201,7 @@ def ingest_command(
                 update=update,
                 concurrency=client.config.max_concurrency,
                 advance=advance,
+                journal=journal,
             )
 
     try:

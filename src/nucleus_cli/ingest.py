@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream
@@ -82,8 +83,12 @@ async def ingest(
     update: bool,
     concurrency: int,
     advance: Callable[[int], None],
+    journal: Path | None = None,
 ) -> None:
     """Append every item; on the first failure stop feeding, let batches in flight finish, raise.
+
+    With a ``journal`` file, every ``append`` call records there the batches that landed and
+    skips those an earlier run recorded (see ``Dataset.append``).
 
     A validation error the SDK raises for one item becomes a :class:`SourceError` naming the
     item's place (``file:line``).
@@ -97,6 +102,7 @@ async def ingest(
             update=update,
             batch_size=REQUEST_SIZE,
             progress=False,
+            journal=journal,
         )
         assert isinstance(response, UploadResponse)  # items (not scenes), not asynchronous
         tally.add(response, len(batch))

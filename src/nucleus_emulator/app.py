@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from nucleus_emulator.blobs import BlobStore
 from nucleus_emulator.faults import (
+    CONTROL_PREFIX,
     STATUS_KINDS,
     ConnectionRegistry,
     FaultInjector,
@@ -380,6 +381,8 @@ class EmulatorApp:
                 if fault == "drop_after":  # committed, but the client never hears of it
                     await self._drop_connection(scope)
                     return
+                if fault == "500_after":  # committed, but the client hears of a failure
+                    status, body, extra = _fault_reply("500", self.state.faults.retry_after)
         finally:
             self.stats.leave()
         payload = json_bytes(body)
@@ -451,7 +454,10 @@ class EmulatorApp:
         request = Request(scope, receive)
         headers = request.headers
         key = ""
-        if route.auth:
+        # The control routes take no key, unless the operator restricted the keys: then
+        # faults, counters and test jobs are for key holders only.
+        control = route.pattern.startswith(CONTROL_PREFIX)
+        if route.auth or (control and self.state.accepted_keys is not None):
             found = _key_from_headers(headers)
             if found is None:
                 return 401, {"error": "Unauthorized: missing or malformed API key"}, {}

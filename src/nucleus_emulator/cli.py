@@ -54,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--fault-seed", type=int, default=0, help="seed of the fault stream (default 0)"
     )
+    serve.add_argument(
+        "--readable-folder",
+        action="append",
+        dest="readable_folders",
+        default=[],
+        metavar="FOLDER",
+        help="a host folder whose files custom indexes may read as file:// URLs (repeatable; "
+        "default: only the emulator's own blob store)",
+    )
     return parser
 
 
@@ -79,6 +88,7 @@ def serve(args: argparse.Namespace) -> int:
             fault_rate=args.fault_rate,
             fault_kinds=args.fault_kinds,
             fault_seed=args.fault_seed,
+            readable_folders=args.readable_folders,
         ) as emu,
         emu.serve(args.host, args.port) as endpoint,
     ):

@@ -37,7 +37,10 @@ class Emulator:
     every request; `accepted_keys` restricts the API keys (any key is accepted by default).
     `fault_rate`, `fault_kinds` and `fault_seed` inject seeded faults into API requests (see
     `nucleus_emulator.faults`); `emu.faults` (settable) or `configure_faults()` change them
-    later, as does `POST /_emulator/faults`.
+    later, as does `POST /_emulator/faults`. `readable_folders` are host folders whose files a
+    custom index may read through `file://` URLs (besides the emulator's own blob store); no
+    other host file is readable. With `accepted_keys`, the control routes (`/_emulator/...`)
+    need an accepted key too.
 
     `emu.app` is the ASGI application: call it in-process (no port) with any ASGI transport,
     e.g. the SDK's, at `emu.endpoint`; `serve()` serves it over TCP. Example::
@@ -60,6 +63,7 @@ class Emulator:
         fault_rate: float = 0.0,
         fault_kinds: Iterable[str] | str | None = None,
         fault_seed: int = 0,
+        readable_folders: Iterable[str | Path] = (),
     ) -> None:
         if latency < 0:
             raise ValueError("latency must be >= 0")
@@ -70,7 +74,7 @@ class Emulator:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(self.data_dir / DATABASE_FILE)
         blobs = BlobStore(self.data_dir / BLOB_FOLDER)
-        jobs = JobRunner(store, blobs, job_bodies(ROUTE_GROUPS))
+        jobs = JobRunner(store, blobs, job_bodies(ROUTE_GROUPS), readable_folders=readable_folders)
         self.state = EmulatorState(
             store=store,
             blobs=blobs,

@@ -9,6 +9,8 @@ seed injects the same number of each fault. Kinds:
 * `drop_before`: the connection is cut before the handler runs (nothing committed).
 * `drop_after`: the handler runs and commits, then the connection is cut before the answer:
   the client cannot know the batch landed, and a retry must not duplicate it.
+* `500_after`: the handler runs and commits, then the answer is a 500 (a server that failed
+  after its commit): a retry must not duplicate what was committed either.
 * `slow`: the answer comes `slow_seconds` late (past a client's read timeout when that is
   shorter). Served, the handler then runs if the request body had arrived (a late commit
   nobody hears of, as on a real server); in-process the client's timeout cancels the app
@@ -38,6 +40,7 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 __all__ = [
+    "AFTER_COMMIT_KINDS",
     "CONTROL_PREFIX",
     "DROP_KINDS",
     "FAULT_KINDS",
@@ -54,7 +57,9 @@ CONTROL_PREFIX = "/_emulator/"
 
 STATUS_KINDS: tuple[str, ...] = ("429", "500", "502", "503", "504")
 DROP_KINDS: tuple[str, ...] = ("drop_before", "drop_after")
-FAULT_KINDS: tuple[str, ...] = (*STATUS_KINDS, *DROP_KINDS, "slow")
+#: Kinds whose handler runs (and commits) before the client is failed.
+AFTER_COMMIT_KINDS: tuple[str, ...] = ("drop_after", "500_after")
+FAULT_KINDS: tuple[str, ...] = (*STATUS_KINDS, *DROP_KINDS, "500_after", "slow")
 
 #: True while the app answers a request that came over a socket (see `served`).
 _serving: contextvars.ContextVar[bool] = contextvars.ContextVar(

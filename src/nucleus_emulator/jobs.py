@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nucleus_emulator.blobs import BlobStore
@@ -49,6 +50,8 @@ class JobContext:
     store: Store
     blobs: BlobStore
     job: JobRow
+    #: Host folders (resolved) beside the blob store whose files `file://` URLs may name.
+    readable_folders: tuple[Path, ...] = ()
     total_steps: int = 0
     completed_steps: int = 0
     errors: list[str] = field(default_factory=list)
@@ -122,9 +125,17 @@ class JobRunner:
     `bodies` maps each job type to the body that runs it (the route families' `job_bodies`).
     """
 
-    def __init__(self, store: Store, blobs: BlobStore, bodies: Mapping[str, JobBody]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        blobs: BlobStore,
+        bodies: Mapping[str, JobBody],
+        *,
+        readable_folders: Iterable[str | Path] = (),
+    ) -> None:
         self.store = store
         self.blobs = blobs
+        self.readable_folders = tuple(Path(folder).resolve() for folder in readable_folders)
         self._bodies = dict(bodies)
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -205,7 +216,7 @@ class JobRunner:
         if job is None or job.status != RUNNING:
             return
         body = self._bodies.get(job.job_type)
-        ctx = JobContext(self.store, self.blobs, job)
+        ctx = JobContext(self.store, self.blobs, job, self.readable_folders)
         if body is None:
             self.store.jobs.update(
                 job_id, status=ERRORED_SERVER, message=f"Unknown job type {job.job_type}"

@@ -85,3 +85,30 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("datasets", "ingest", "jobs", "export"):
         assert command in result.output
+
+
+def test_ingest_resume_keeps_a_journal_and_a_rerun_skips_what_landed(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path
+) -> None:
+    dataset_id = run("datasets", "create", "cli-resume").strip()
+    manifest = tmp_path / "items.jsonl"
+    manifest.write_text(
+        "\n".join(
+            json.dumps({"reference_id": f"r-{i}", "image_url": f"https://x.test/{i}.jpg"})
+            for i in range(150)
+        )
+    )
+    journal = tmp_path / "ingest.journal"
+    first = run(
+        "ingest", dataset_id, str(manifest), "--no-progress", "--resume", "--journal", str(journal)
+    )
+    assert "new: 150" in first
+    landed = journal.read_text().splitlines()
+    # One line a request: calls of 100 items, requests of 20 (5 + 3 for the 50 left).
+    assert len(landed) == 8
+    # The re-run sends nothing: its counts are the recorded answers, the journal is unchanged.
+    again = run(
+        "ingest", dataset_id, str(manifest), "--no-progress", "--resume", "--journal", str(journal)
+    )
+    assert "new: 150" in again
+    assert journal.read_text().splitlines() == landed

@@ -8,10 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-
-nucleus = pytest.importorskip("nucleus")
-
-from nucleus import (  # noqa: E402
+from nucleus import (
     BoxAnnotation,
     BoxPrediction,
     CategoryAnnotation,
@@ -20,11 +17,11 @@ from nucleus import (  # noqa: E402
     Segment,
     SegmentationAnnotation,
 )
-from nucleus.async_job import AsyncJob  # noqa: E402
-from nucleus.dataset import Dataset  # noqa: E402
-from nucleus.errors import NucleusAPIError  # noqa: E402
+from nucleus.async_job import AsyncJob
+from nucleus.dataset import Dataset
+from nucleus.errors import NucleusAPIError
 
-from nucleus_emulator import Emulator  # noqa: E402
+from nucleus_emulator import Emulator
 
 pytestmark = [
     pytest.mark.e2e,

@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 import requests
-
-nucleus = pytest.importorskip("nucleus")
-
-from nucleus import DatasetItem, NucleusClient  # noqa: E402
-from nucleus.async_job import AsyncJob  # noqa: E402
-from nucleus.upload_response import UploadResponse  # noqa: E402
+from nucleus import DatasetItem, NucleusClient
+from nucleus.async_job import AsyncJob
+from nucleus.upload_response import UploadResponse
 
 pytestmark = [
     pytest.mark.e2e,

@@ -3,22 +3,20 @@ queries, indexing and autotags."""
 
 from __future__ import annotations
 
+import nucleus
 import pytest
-
-nucleus = pytest.importorskip("nucleus")
-
-from nucleus import (  # noqa: E402
+from nucleus import (
     DatasetItem,
     Frame,
     LidarScene,
     NucleusClient,
     VideoScene,
 )
-from nucleus.async_job import AsyncJob  # noqa: E402
-from nucleus.errors import NotFoundError  # noqa: E402
-from nucleus.slice import Slice, SliceType  # noqa: E402
+from nucleus.async_job import AsyncJob
+from nucleus.errors import NotFoundError
+from nucleus.slice import Slice, SliceType
 
-from nucleus_emulator import Emulator  # noqa: E402
+from nucleus_emulator import Emulator
 
 pytestmark = [
     pytest.mark.e2e,

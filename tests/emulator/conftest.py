@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,8 +13,9 @@ from nucleus_emulator import Emulator
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    # Embedding files written to the test's folder are readable as file:// URLs (only there).
+    with Emulator(readable_folders=[tmp_path]) as emulator:
         yield emulator
 
 

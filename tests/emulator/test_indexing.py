@@ -194,17 +194,17 @@ async def test_async_export_writes_an_emulator_hosted_file(
     assert emu.jobs.wait_idle(5)
     (url,) = (await job_status(api, job["job_id"]))["message"]["result"]
     assert url.startswith("http://nucleus-emulator.local/_exports/")
-    async with httpx.AsyncClient(transport=api._transport) as anonymous:
-        exported = (await anonymous.get(url)).json()
+    exported = (await api.get(url)).json()  # the owner's key: exported files are not public
     assert [e["reference_id"] for e in exported] == ["a", "b"]
+    async with httpx.AsyncClient(transport=api._transport) as anonymous:
+        assert (await anonymous.get(url)).status_code == 401
 
     # `Slice.export_embeddings()` posts the slice id to the dataset route: it works too.
     slc = await create_slice(api, dataset, "s", ["b"])
     job = (await api.post(f"dataset/{slc}/async_export_embeddings", json={})).json()
     assert emu.jobs.wait_idle(5)
     (url,) = (await job_status(api, job["job_id"]))["message"]["result"]
-    async with httpx.AsyncClient(transport=api._transport) as anonymous:
-        assert [e["reference_id"] for e in (await anonymous.get(url)).json()] == ["b"]
+    assert [e["reference_id"] for e in (await api.get(url)).json()] == ["b"]
     assert (await api.get(f"slice/{slc}/embeddings")).json() == [
         {"reference_id": "b", "embedding_vector": [0.0, 1.0]}
     ]

@@ -7,6 +7,7 @@ the generated sync facade (``nucleus_sync``), through the adaptor in ``support.f
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +21,9 @@ OTHER_KEY = "someone-else"
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator() as emu:
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    # Embedding files written to the test's folder are readable as file:// URLs (only there).
+    with Emulator(readable_folders=[tmp_path]) as emu:
         yield emu
 
 

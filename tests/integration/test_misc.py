@@ -62,7 +62,8 @@ async def test_labeling_hand_offs_without_projects(client: Any, dataset: Any) ->
 async def test_make_request_reaches_any_route_with_a_name_or_a_callable(
     client: Any, dataset: Any
 ) -> None:
-    requests = pytest.importorskip("requests")
+    import requests
+
     info = await client.make_request(
         {}, f"dataset/{dataset.id}/info", requests_command=requests.get
     )

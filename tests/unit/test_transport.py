@@ -287,11 +287,12 @@ async def test_retryable_statuses_are_retried_until_success(
 async def test_each_retryable_status_gets_another_try(
     router: respx.MockRouter, sleeps: SleepRecorder, status: int
 ) -> None:
-    route = router.post("/x").mock(
+    # An append is safe to repeat (items are keyed by reference id); see _request_classes.
+    route = router.post("/dataset/ds_1/append").mock(
         side_effect=[httpx.Response(status), httpx.Response(200, json={})]
     )
     async with make_transport(router, sleep=sleeps) as transport:
-        await transport.request("POST", "x", {})
+        await transport.request("POST", "dataset/ds_1/append", {})
     assert route.call_count == 2
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import nucleus
 import pytest
 
 import nucleus_async.types as ours
-
-nucleus = pytest.importorskip("nucleus")
 
 
 def _both(name: str, *args: Any, **kwargs: Any) -> tuple[Any, Any]:

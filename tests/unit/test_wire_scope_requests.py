@@ -896,7 +896,8 @@ async def test_scene_from_item_in_an_item_dataset_is_none_without_a_request(
 async def test_make_request_takes_a_callable_named_after_the_verb(
     wire: Wire, client: nucleus.NucleusClient
 ) -> None:
-    requests = pytest.importorskip("requests")
+    import requests
+
     wire.answer("GET", "dataset/ds_1/info", {"name": "x"})
     wire.answer("DELETE", "slice/slc_1", {"ok": 1})
     assert await client.make_request({}, "dataset/ds_1/info", requests_command=requests.get) == {

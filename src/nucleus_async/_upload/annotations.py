@@ -24,6 +24,7 @@ from .._json import dumps
 from .._transport import FilePart, Transport
 from ..types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
 from .files import check_files_per_request, missing_files, multipart_parts
+from .journal import JournalPath, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size, checked_stream
 from .signed import upload_ndjson
 
@@ -237,12 +238,14 @@ class AnnotationUploader:
         remote_files_per_upload_request: int,
         local_files_per_upload_request: int,
         trained_slice_id: str | None = None,
+        journal: JournalPath | None = None,
     ) -> dict[str, Any]:
         """Upload every unit; return the folded answer (``{}`` for an empty input).
 
         Raises ``ValidationError``/``DuplicateIDError`` for bad input (before any request for a
         list), and ``UploadError`` holding the folded answer of the batches that landed and
-        the reference ids of each batch that did not.
+        the reference ids of each batch that did not. With a ``journal`` path, the batches an
+        earlier run recorded there are skipped.
         """
         check_batch_size("batch_size", batch_size)
         check_batch_size("remote_files_per_upload_request", remote_files_per_upload_request)
@@ -250,7 +253,10 @@ class AnnotationUploader:
         sizes = (batch_size, remote_files_per_upload_request, local_files_per_upload_request)
         lanes = _AnnotationLanes(update, trained_slice_id, *sizes)
         checks = _AnnotationChecks(self._predictions)
-        return await self._bulk.run(units, checks=checks, lanes=lanes, tally=_AnswerTally())
+        async with journal_at(journal) as landed:
+            return await self._bulk.run(
+                units, checks=checks, lanes=lanes, tally=_AnswerTally(), journal=landed
+            )
 
     async def upload_async(
         self,

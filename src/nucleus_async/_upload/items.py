@@ -20,6 +20,7 @@ from .._json import dumps
 from .._transport import FilePart, Transport
 from ..types import DatasetItem, UploadResponse
 from .files import check_files_per_request, missing_files, multipart_parts
+from .journal import JournalPath, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
 
 __all__ = ["ItemUploader", "check_duplicate_reference_ids"]
@@ -200,14 +201,19 @@ class ItemUploader:
         batch_size: int,
         local_files_per_upload_request: int,
         privacy_mode: bool,
+        journal: JournalPath | None = None,
     ) -> UploadResponse:
-        """Upload every item; raise ``UploadError`` (with the partial answer) if a batch failed."""
+        """Upload every item; raise ``UploadError`` (with the partial answer) if a batch failed.
+
+        With a ``journal`` path, the batches an earlier run recorded there are skipped.
+        """
         check_batch_size("batch_size", batch_size)
         check_files_per_request(local_files_per_upload_request)
         lanes = _ItemLanes(
             update=update, batch_size=batch_size, files_per_request=local_files_per_upload_request
         )
         tally = _ItemTally(self._dataset_id)
-        return await self._bulk.run(
-            items, checks=_ItemChecks(privacy_mode), lanes=lanes, tally=tally
-        )
+        async with journal_at(journal) as landed:
+            return await self._bulk.run(
+                items, checks=_ItemChecks(privacy_mode), lanes=lanes, tally=tally, journal=landed
+            )

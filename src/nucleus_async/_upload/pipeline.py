@@ -18,6 +18,10 @@ concurrently and only the bodies in flight exist. Retrying a batch is the transp
 attempt. Every unit is accounted for: in the tally if its batch landed, in
 ``UploadError.failed_batches`` with the error if it did not, or in ``unsent_reference_ids`` if
 the upload stopped at the first failed batch before sending it.
+
+With an :class:`~.journal.UploadJournal`, each batch that landed is recorded on disk before it
+counts as done, and a batch the journal holds (an earlier run sent it) is not sent: its
+recorded answer is folded into the tally instead.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .._json import dumps_batch
 from .._progress import progress_for
 from .._transport import FilePart, MultipartFactory, Transport
 from .budget import MAX_BODY_BYTES_IN_FLIGHT, ByteBudget
+from .journal import UploadJournal, batch_key
 
 __all__ = [
     "BulkUpload",
@@ -173,12 +178,18 @@ async def checked_stream(checks: UnitChecks[U], units: AnyIterable[Any]) -> Asyn
 
 
 class _Batch(Generic[U]):
-    """One request's worth of units, and its request once built (dropped once it is sent)."""
+    """One request's worth of units, and its request once built (dropped once it is sent).
 
-    __slots__ = ("error", "request", "units")
+    ``key`` is its journal key when the upload keeps a journal; ``landed`` says that an
+    earlier run sent it (its request is then never built).
+    """
 
-    def __init__(self, units: list[U]) -> None:
+    __slots__ = ("error", "key", "landed", "request", "units")
+
+    def __init__(self, units: list[U], key: str | None = None, landed: bool = False) -> None:
         self.units = units
+        self.key = key
+        self.landed = landed
         self.request: Request | None = None
         self.error: ValueError | None = None
 
@@ -191,11 +202,23 @@ class _Batcher(Generic[U]):
     first failed batch reports them as unsent instead of losing them.
     """
 
-    def __init__(self, lanes: Lanes[U], units: AnyIterable[U], *, checked_whole: bool) -> None:
+    def __init__(
+        self,
+        lanes: Lanes[U],
+        units: AnyIterable[U],
+        *,
+        checked_whole: bool,
+        journal: UploadJournal | None = None,
+        route: str = "",
+    ) -> None:
         self._lanes = lanes
         self._units = units
         self._checked_whole = checked_whole
+        self._journal = journal
+        self._route = route
         self._buffers: dict[Lane[U], list[U]] = {lane: [] for lane in lanes.all}
+        #: Batches formed so far per lane (a batch's ordinal is part of its journal key).
+        self._formed: dict[Lane[U], int] = dict.fromkeys(lanes.all, 0)
         self._pending: dict[int, _Batch[U]] = {}
         self._read = 0
 
@@ -214,16 +237,27 @@ class _Batcher(Generic[U]):
 
     async def _batch(self, lane: Lane[U], budget: ByteBudget) -> _Batch[U]:
         units = self._buffers[lane]
+        self._buffers[lane] = []
+        ordinal = self._formed[lane]
+        self._formed[lane] = ordinal + 1
+        batch = self._journaled(lane, ordinal, units)
+        self._pending[id(batch)] = batch
+        if batch.landed:
+            return batch  # an earlier run sent it: nothing to check, build or send
         if not self._checked_whole and lane.check_files is not None:
             await lane.check_files(units)
-        self._buffers[lane] = []
-        batch = _Batch(units)
-        self._pending[id(batch)] = batch
         try:
             batch.request = await lane.request(units, budget)
         except ValueError as exc:
             batch.error = exc  # this batch's failure, like a request that failed
         return batch
+
+    def _journaled(self, lane: Lane[U], ordinal: int, units: list[U]) -> _Batch[U]:
+        if self._journal is None:
+            return _Batch(units)
+        index = list(self._lanes.all).index(lane)
+        key = batch_key(self._route, index, ordinal, [unit.reference_id for unit in units])
+        return _Batch(units, key, self._journal.landed(key))
 
     def taken(self, batch: _Batch[U]) -> None:
         """A worker has the batch: it will land or fail, no longer unsent."""
@@ -271,8 +305,12 @@ class BulkUpload:
         checks: UnitChecks[U],
         lanes: Lanes[U],
         tally: Tally[R],
+        journal: UploadJournal | None = None,
     ) -> R:
         """POST every unit in batches; return the tally of the answers.
+
+        With a ``journal``, the batches it records as landed are not sent (their recorded
+        answers are tallied) and each batch that lands is recorded before it counts.
 
         Raises the checks' ``ValidationError`` for bad input (for a list before any request;
         for a stream when it is met, after the batches in flight are over), and
@@ -284,15 +322,26 @@ class BulkUpload:
             listed = checks.check_list(units)
             await _check_all_files(lanes, listed)
             total = len(listed)
-            batcher = _Batcher(lanes, listed, checked_whole=True)
+            batcher = _Batcher(lanes, listed, checked_whole=True, journal=journal, route=self.route)
         else:
-            batcher = _Batcher(lanes, checked_stream(checks, units), checked_whole=False)
+            batcher = _Batcher(
+                lanes,
+                checked_stream(checks, units),
+                checked_whole=False,
+                journal=journal,
+                route=self.route,
+            )
         budget = ByteBudget(self.bytes_in_flight)
 
         with progress_for(self.progress).task(f"Uploading {checks.noun}", total=total) as task:
 
             async def send(batch: _Batch[U]) -> None:
                 batcher.taken(batch)
+                if batch.landed:
+                    assert journal is not None and batch.key is not None
+                    tally.add(journal.answer(batch.key))
+                    task.advance(len(batch.units))
+                    return
                 if batch.error is not None:
                     raise batch.error
                 request, batch.request = batch.request, None
@@ -305,6 +354,8 @@ class BulkUpload:
                     budget.release(request.budgeted)
                     # The body goes now, not when the worker takes its next batch.
                     del request
+                if journal is not None and batch.key is not None:
+                    await journal.record(batch.key, answer)
                 tally.add(answer)
                 task.advance(len(batch.units))
 

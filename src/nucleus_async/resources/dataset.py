@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
+from os import PathLike
 from typing import Any
 
 from .._annotation_groups import item_with_annotations, predictions_by_type
 from .._arguments import string_list
+from .._creates import create_once, slice_ids_named
 from .._errors import NotFoundError, ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 from .._item_checks import check_async_items
@@ -125,6 +127,7 @@ class Dataset(Resource):
         local_files_per_upload_request: int = 10,
         *,
         progress: bool | None = None,
+        journal: str | PathLike[str] | None = None,
     ) -> UploadResponse | AsyncJob:
         """Appends items to the dataset.
 
@@ -143,8 +146,14 @@ class Dataset(Resource):
         are always uploaded asynchronously: an ``AsyncJob`` is returned whatever
         ``asynchronous`` says. Items and scenes cannot be mixed; a dataset refuses the kind it
         was not created for.
+
+        ``journal`` (keyword-only) is a file that records each batch that landed, so that a
+        run cut short (a crash, a kill) can be run again with the same input and the same
+        ``journal``: the batches it recorded are not sent again. Synchronous uploads only.
         """
         scenes, items = await split_scenes(items, dataset_id=self.id, is_scene=self.is_scene)
+        if journal is not None and (scenes or asynchronous):
+            raise ValidationError("journal applies to synchronous item uploads", field="journal")
         if scenes:
             return await self._append_scenes(scenes, update)
         if asynchronous:
@@ -161,6 +170,7 @@ class Dataset(Resource):
             batch_size=batch_size,
             local_files_per_upload_request=local_files_per_upload_request,
             privacy_mode=await self._privacy_mode(),
+            journal=journal,
         )
 
     async def _append_async(self, items: AnyIterable[Any], update: bool) -> AsyncJob:
@@ -357,6 +367,7 @@ class Dataset(Resource):
         local_files_per_upload_request: int = 10,
         *,
         progress: bool | None = None,
+        journal: str | PathLike[str] | None = None,
     ) -> dict[str, Any] | AsyncJob:
         """Uploads ground truth annotations to the dataset.
 
@@ -393,6 +404,9 @@ class Dataset(Resource):
             local_files_per_upload_request: Number of local files to upload in each request
               (default 10, the maximum); lower it if local segmentations time out.
             progress: Keyword-only; show a progress bar (``None``: the client's setting).
+            journal: Keyword-only; a file recording each batch that landed, so that a run cut
+              short can be run again with the same input and journal without resending them.
+              Synchronous uploads only.
 
         Returns:
             If synchronous, the answers of every batch folded together (counters summed,
@@ -421,6 +435,8 @@ class Dataset(Resource):
             self._route("annotate"), predictions=False, progress=progress
         )
         if asynchronous:
+            if journal is not None:
+                raise ValidationError("journal applies to synchronous uploads", field="journal")
             response = await uploader.upload_async(annotations, update=update)
             return AsyncJob.from_json(response, self._session)
         return await uploader.upload(
@@ -429,6 +445,7 @@ class Dataset(Resource):
             batch_size=batch_size,
             remote_files_per_upload_request=remote_files_per_upload_request,
             local_files_per_upload_request=local_files_per_upload_request,
+            journal=journal,
         )
 
     async def upload_predictions(
@@ -443,6 +460,7 @@ class Dataset(Resource):
         *,
         trained_slice_id: str | None = None,
         progress: bool | None = None,
+        journal: str | PathLike[str] | None = None,
     ) -> dict[str, Any] | AsyncJob:
         """Uploads predictions and associates them with an existing Model.
 
@@ -474,6 +492,7 @@ class Dataset(Resource):
               (default 10, the maximum). Only relevant for ``asynchronous=False``.
             trained_slice_id: Keyword-only; the slice (``slc_…``) the model was trained on.
             progress: Keyword-only; show a progress bar (``None``: the client's setting).
+            journal: Keyword-only; as for :meth:`annotate`.
 
         Returns:
             If synchronous, the folded answer of every batch::
@@ -495,6 +514,8 @@ class Dataset(Resource):
         route = self._model_route(model, "uploadPredictions")
         uploader = self._annotation_uploader(route, predictions=True, progress=progress)
         if asynchronous:
+            if journal is not None:
+                raise ValidationError("journal applies to synchronous uploads", field="journal")
             response = await uploader.upload_async(
                 predictions, update=update, extra={"trained_slice_id": trained_slice_id}
             )
@@ -506,6 +527,7 @@ class Dataset(Resource):
             remote_files_per_upload_request=remote_files_per_upload_request,
             local_files_per_upload_request=local_files_per_upload_request,
             trained_slice_id=trained_slice_id,
+            journal=journal,
         )
 
     # -- ground truth reads ---------------------------------------------------------------
@@ -800,7 +822,13 @@ class Dataset(Resource):
             payload["reference_ids"] = list(reference_ids)
         else:
             payload["allow_empty"] = 1
-        response = await self._transport.request("POST", self._route("create_slice"), payload)
+        response = await create_once(
+            self._transport,
+            self._route("create_slice"),
+            payload,
+            what=f"slice {name!r} of dataset {self.id}",
+            find=lambda: slice_ids_named(self._transport, self._route("slices"), name),
+        )
         slc = Slice(response["slice_id"], self._session)
         slc.name = name
         slc.dataset_id = self.id

@@ -76,13 +76,22 @@ def create_custom_index(req: ApiRequest) -> dict[str, Any]:
 def read_embedding_file(ctx: JobContext, url: str) -> bytes:
     """The bytes behind `url`: a local `file://` path, or a file uploaded to this emulator.
 
-    Uploaded files are those PUT to a signed URL of this emulator (`/_upload/{id}`, by the same
-    key) and embedding exports (`/_exports/{name}`). Anything else would need the network, which
-    the emulator never uses: the job fails with `Errored_User`.
+    A `file://` path must lie in the emulator's blob store or in a folder the operator named at
+    start-up (`Emulator(readable_folders=...)`, `serve --readable-folder`): a key holder must
+    not read the host's files through a custom index. Uploaded files are those PUT to a signed
+    URL of this emulator (`/_upload/{id}`, by the same key) and embedding exports
+    (`/_exports/{name}`, of the same key). Anything else would need the network, which the
+    emulator never uses: the job fails with `Errored_User`.
     """
     parsed = urlparse(url)
     if parsed.scheme == "file":
-        path = Path(url2pathname(unquote(parsed.path)))
+        path = Path(url2pathname(unquote(parsed.path))).resolve()
+        allowed = (ctx.blobs.root, *ctx.readable_folders)
+        if not any(path.is_relative_to(folder) for folder in allowed):
+            raise JobFailed(
+                f"Cannot read {url}: the emulator reads local files only in its blob store and"
+                " in the folders named at start-up (serve --readable-folder)"
+            )
         try:
             return path.read_bytes()
         except OSError as exc:
@@ -96,7 +105,8 @@ def read_embedding_file(ctx: JobContext, url: str) -> bytes:
                 return ctx.blobs.get(upload.blob)
             raise JobFailed(f"Nothing was uploaded to the signed URL {url}")
         if folder == EXPORT_PATH and BlobStore.is_valid_segment(name):
-            if ctx.blobs.exists(f"exports/{name}"):
+            owner = _export_owner(ctx.store, name)
+            if ctx.blobs.exists(f"exports/{name}") and owner == ctx.job.owner:
                 return ctx.blobs.get(f"exports/{name}")
             raise JobFailed(f"No exported file at {url}")
     raise JobFailed(
@@ -470,9 +480,20 @@ def run_export(ctx: JobContext) -> dict[str, Any]:
     return {"result": [f"{ctx.params['base_url']}{EXPORT_PATH}/{name}"], "count": len(rows)}
 
 
-@routes.get(EXPORT_PATH + "/{name}", auth=False)
+def _export_owner(store: Store, name: str) -> str | None:
+    """The key that owns an exported file (`{job_id}.json`): its job's owner."""
+    job = store.jobs.get(name.removesuffix(".json"))
+    return None if job is None else str(job.owner)
+
+
+@routes.get(EXPORT_PATH + "/{name}")
 def exported_file(req: ApiRequest) -> Any:
+    """An exported file, for the key whose job wrote it (another key gets 404, as for data)."""
     name = req.params["name"]
-    if not BlobStore.is_valid_segment(name) or not req.state.blobs.exists(f"exports/{name}"):
+    if (
+        not BlobStore.is_valid_segment(name)
+        or not req.state.blobs.exists(f"exports/{name}")
+        or _export_owner(req.store, name) != req.key
+    ):
         raise ApiError(404, f"No exported file {name}")
     return json.loads(req.state.blobs.get(f"exports/{name}"))

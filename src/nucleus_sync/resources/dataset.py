@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
+from os import PathLike
 from typing import Any, ClassVar, cast
 
 from nucleus_async import (
@@ -111,6 +112,7 @@ class Dataset(_rt.SyncResource):
         local_files_per_upload_request: int = 10,
         *,
         progress: bool | None = None,
+        journal: str | PathLike[str] | None = None,
     ) -> UploadResponse | AsyncJob:
         """Appends items to the dataset.
 
@@ -129,6 +131,10 @@ class Dataset(_rt.SyncResource):
         are always uploaded asynchronously: an ``AsyncJob`` is returned whatever
         ``asynchronous`` says. Items and scenes cannot be mixed; a dataset refuses the kind it
         was not created for.
+
+        ``journal`` (keyword-only) is a file that records each batch that landed, so that a
+        run cut short (a crash, a kill) can be run again with the same input and the same
+        ``journal``: the batches it recorded are not sent again. Synchronous uploads only.
         """
         return cast(
             "UploadResponse | AsyncJob",
@@ -141,6 +147,7 @@ class Dataset(_rt.SyncResource):
                     asynchronous,
                     local_files_per_upload_request,
                     progress=progress,
+                    journal=journal,
                 ),
                 self,
             ),
@@ -278,6 +285,7 @@ class Dataset(_rt.SyncResource):
         local_files_per_upload_request: int = 10,
         *,
         progress: bool | None = None,
+        journal: str | PathLike[str] | None = None,
     ) -> dict[str, Any] | AsyncJob:
         """Uploads ground truth annotations to the dataset.
 
@@ -314,6 +322,9 @@ class Dataset(_rt.SyncResource):
             local_files_per_upload_request: Number of local files to upload in each request
               (default 10, the maximum); lower it if local segmentations time out.
             progress: Keyword-only; show a progress bar (``None``: the client's setting).
+            journal: Keyword-only; a file recording each batch that landed, so that a run cut
+              short can be run again with the same input and journal without resending them.
+              Synchronous uploads only.
 
         Returns:
             If synchronous, the answers of every batch folded together (counters summed,
@@ -350,6 +361,7 @@ class Dataset(_rt.SyncResource):
                     remote_files_per_upload_request,
                     local_files_per_upload_request,
                     progress=progress,
+                    journal=journal,
                 ),
                 self,
             ),
@@ -367,6 +379,7 @@ class Dataset(_rt.SyncResource):
         *,
         trained_slice_id: str | None = None,
         progress: bool | None = None,
+        journal: str | PathLike[str] | None = None,
     ) -> dict[str, Any] | AsyncJob:
         """Uploads predictions and associates them with an existing Model.
 
@@ -398,6 +411,7 @@ class Dataset(_rt.SyncResource):
               (default 10, the maximum). Only relevant for ``asynchronous=False``.
             trained_slice_id: Keyword-only; the slice (``slc_…``) the model was trained on.
             progress: Keyword-only; show a progress bar (``None``: the client's setting).
+            journal: Keyword-only; as for :meth:`annotate`.
 
         Returns:
             If synchronous, the folded answer of every batch::
@@ -430,6 +444,7 @@ class Dataset(_rt.SyncResource):
                     local_files_per_upload_request,
                     trained_slice_id=trained_slice_id,
                     progress=progress,
+                    journal=journal,
                 ),
                 self,
             ),
