@@ -32,6 +32,7 @@ from nucleus_async import (
     DatasetItemEmbeddingInfo,
     DatasetItemType,
     DuplicateIDError,
+    EmbeddingIndex,
     Frame,
     JobError,
     JobStatus,
@@ -62,6 +63,7 @@ from nucleus_async import (
     RetryPolicy,
     SceneCategoryAnnotation,
     SceneCategoryPrediction,
+    ScenesListEntry,
     Segment,
     SegmentationAnnotation,
     SegmentationPrediction,
@@ -91,6 +93,7 @@ from nucleus_sync._runtime import Pager as AsyncPager
 from nucleus_sync.resources.dataset import Dataset
 from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
+from nucleus_sync.resources.model_run import ModelRun
 from nucleus_sync.resources.slice import Slice
 
 __all__ = [
@@ -108,6 +111,7 @@ __all__ = [
     "JobTimeoutError",
     "Model",
     "ModelCreationError",
+    "ModelRun",
     "NoAPIKey",
     "NotFoundError",
     "NucleusAPIError",
@@ -143,6 +147,7 @@ __all__ = [
     "DatasetItem",
     "DatasetItemEmbeddingInfo",
     "DatasetItemType",
+    "EmbeddingIndex",
     "Frame",
     "Keypoint",
     "KeypointsAnnotation",
@@ -161,6 +166,7 @@ __all__ = [
     "SceneCategoryAnnotation",
     "SceneCategoryPrediction",
     "Segment",
+    "ScenesListEntry",
     "SegmentationAnnotation",
     "SegmentationPrediction",
     "Track",
