@@ -1,4 +1,4 @@
-"""Fixtures for migration tests: one served emulator, and a runner of a script under both clients."""
+"""Fixtures for migration tests: a served emulator and a runner of one script under both clients."""
 
 from __future__ import annotations
 
@@ -64,9 +64,7 @@ def run_script(endpoint: str, script: str, face: str, tmp: Path) -> Observed:
 
 
 @pytest.fixture
-def run_both(
-    served_endpoint: str, tmp_path: Path
-) -> Callable[[str], tuple[Observed, Observed]]:
+def run_both(served_endpoint: str, tmp_path: Path) -> Callable[[str], tuple[Observed, Observed]]:
     """Run a script unchanged under the official client, then under ``nucleus_sync``."""
 
     def run(script: str) -> tuple[Observed, Observed]:

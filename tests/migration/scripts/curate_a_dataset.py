@@ -73,9 +73,7 @@ observe("client slices", sorted(s.name for s in client.slices))
 
 # Jobs.
 job = dataset.append(
-    [
-        nucleus.DatasetItem(image_location="https://example.com/late.jpg", reference_id="late")
-    ],
+    [nucleus.DatasetItem(image_location="https://example.com/late.jpg", reference_id="late")],
     asynchronous=True,
 )
 job.sleep_until_complete(verbose_std_out=False)
