@@ -28,6 +28,7 @@ from .._slice_requests import build_slice_payload, enum_wire_value, slice_filter
 from .._upload import (
     AnnotationUploader,
     ItemUploader,
+    check_duplicate_reference_ids,
     upload_ndjson,
     upload_scenes,
     validate_scenes,
@@ -216,6 +217,9 @@ class Dataset(Resource):
         scenes, items = await split_scenes(items, dataset_id=self.id, is_scene=self._is_scene)
         if scenes:
             return await self._append_scenes(scenes, update)
+        if isinstance(items, Sequence):
+            # Refused before any request, the dataset's privacy mode included (as officially).
+            check_duplicate_reference_ids(items)
         if asynchronous:
             return await self._append_async(items, update)
         uploader = ItemUploader(
