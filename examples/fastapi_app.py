@@ -135,7 +135,9 @@ def create_app(client_factory: ClientFactory | None = None) -> FastAPI:
 
     @app.get("/datasets")
     async def list_datasets(client: Client) -> list[DatasetOut]:
-        return [DatasetOut(dataset_id=d.id, name=d.name) for d in await client.list_datasets()]
+        return [
+            DatasetOut(dataset_id=d.id, name=await d.name) for d in await client.list_datasets()
+        ]
 
     @app.get("/datasets/{dataset_id}")
     async def dataset_info(dataset_id: str, client: Client) -> DatasetOut:

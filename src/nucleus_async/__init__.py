@@ -39,7 +39,7 @@ from ._retry import RetryPolicy
 from ._session import Session
 from ._version import __version__
 from ._wire.converter import WireConverter as _WireConverter
-from .resources import AsyncJob, Dataset, Model, Slice
+from .resources import AsyncJob, Dataset, Model, ModelRun, Slice
 from .resources.jobs import JobStatus
 from .resources.slice import (
     SliceBuilderFilterAutotag,
@@ -70,6 +70,7 @@ __all__ = [
     "JobTimeoutError",
     "Model",
     "ModelCreationError",
+    "ModelRun",
     "NoAPIKey",
     "NotFoundError",
     "NucleusAPIError",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -9,9 +10,11 @@ from types import TracebackType
 from typing import Any
 
 from ._arguments import string_list
+from ._awaitable_property import awaitable_property
 from ._config import ClientConfig, Timeouts
 from ._creates import create_once, dataset_ids_named, model_ids_named
 from ._errors import ModelCreationError, ValidationError
+from ._folder_items import existing_dirname
 from ._http import ASGITransport
 from ._launch import create_launch_bundle
 from ._retry import RetryPolicy
@@ -21,7 +24,9 @@ from ._transport import Response, Transport
 from .resources.dataset import Dataset
 from .resources.jobs import AsyncJob, list_jobs, wait_for_jobs
 from .resources.model import Model
+from .resources.model_run import ModelRun
 from .resources.slice import Slice
+from .types import DatasetInfo, DatasetItem, Prediction, UploadResponse
 
 __all__ = ["NucleusClient"]
 
@@ -171,6 +176,122 @@ class NucleusClient:
         )
         return result
 
+    @awaitable_property
+    async def datasets(self) -> list[Dataset]:
+        """List of all datasets accessible to user (as :meth:`list_datasets`)."""
+        return await self.list_datasets()
+
+    async def create_dataset_from_dir(
+        self,
+        dirname: str,
+        dataset_name: str | None = None,
+        use_privacy_mode: bool = False,
+        privacy_mode_proxy: str = "",
+        allowed_file_types: tuple[str, ...] = ("png", "jpg", "jpeg"),
+        skip_size_warning: bool = False,
+    ) -> Dataset:
+        """Creates a dataset with an item for every image found (recursively) in a directory.
+
+        ``dataset_name`` defaults to the directory's own name; see
+        :meth:`Dataset.add_items_from_dir` for the rest.
+        """
+        existing = self.valid_dirname(dirname)
+        name = dataset_name or os.path.basename(existing.rstrip("/"))
+        dataset = await self.create_dataset(name, False, use_privacy_mode=use_privacy_mode)
+        await dataset.add_items_from_dir(
+            existing_dirname=existing,
+            privacy_mode_proxy=privacy_mode_proxy,
+            allowed_file_types=allowed_file_types,
+            skip_size_warning=skip_size_warning,
+        )
+        return dataset
+
+    @staticmethod
+    def valid_dirname(dirname: str) -> str:
+        """``dirname`` (``~`` expanded, ending in a separator) if it exists, else ``ValueError``."""
+        return existing_dirname(dirname)
+
+    async def dataset_info(self, dataset_id: str) -> DatasetInfo:
+        """Information about a dataset (as :meth:`Dataset.info`)."""
+        return await Dataset(dataset_id, self._session).info()
+
+    async def get_dataset_items(self, dataset_id: str) -> list[DatasetItem]:
+        """Every item of a dataset (as ``Dataset.items``)."""
+        return await Dataset(dataset_id, self._session).items
+
+    async def populate_dataset(
+        self,
+        dataset_id: str,
+        dataset_items: list[DatasetItem],
+        batch_size: int = 20,
+        update: bool = False,
+    ) -> UploadResponse | AsyncJob:
+        """Appends items to a dataset (as :meth:`Dataset.append`)."""
+        return await Dataset(dataset_id, self._session).append(
+            dataset_items, update=update, batch_size=batch_size
+        )
+
+    async def dataitem_iloc(self, dataset_id: str, i: int) -> dict[str, Any]:
+        """An item and its annotations by position (as :meth:`Dataset.iloc`)."""
+        return await Dataset(dataset_id, self._session).iloc(i)
+
+    async def dataitem_loc(self, dataset_id: str, dataset_item_id: str) -> dict[str, Any]:
+        """An item and its annotations by internal id (as :meth:`Dataset.loc`)."""
+        return await Dataset(dataset_id, self._session).loc(dataset_item_id)
+
+    async def dataitem_ref_id(self, dataset_id: str, reference_id: str) -> dict[str, Any]:
+        """An item and its annotations by reference id (as :meth:`Dataset.refloc`)."""
+        return await Dataset(dataset_id, self._session).refloc(reference_id)
+
+    async def delete_dataset_item(self, dataset_id: str, reference_id: str) -> dict[str, Any]:
+        """Deletes an item by reference id (as :meth:`Dataset.delete_item`)."""
+        return await Dataset(dataset_id, self._session).delete_item(reference_id)
+
+    async def delete_annotations(
+        self, dataset_id: str, reference_ids: list[str] | None = None, keep_history: bool = True
+    ) -> AsyncJob:
+        """Deletes annotations of items (as :meth:`Dataset.delete_annotations`)."""
+        return await Dataset(dataset_id, self._session).delete_annotations(
+            reference_ids, keep_history
+        )
+
+    async def create_custom_index(
+        self, dataset_id: str, embeddings_urls: list[str], embedding_dim: int
+    ) -> AsyncJob:
+        """Starts a custom embedding index (as :meth:`Dataset.create_custom_index`)."""
+        return await Dataset(dataset_id, self._session).create_custom_index(
+            embeddings_urls, embedding_dim
+        )
+
+    async def delete_custom_index(self, dataset_id: str, image: bool) -> dict[str, Any]:
+        """Deletes a custom index (as :meth:`Dataset.delete_custom_index`)."""
+        return await Dataset(dataset_id, self._session).delete_custom_index(image)
+
+    async def set_primary_index(self, dataset_id: str, image: bool, custom: bool) -> dict[str, Any]:
+        """Chooses the primary index (as :meth:`Dataset.set_primary_index`)."""
+        return await Dataset(dataset_id, self._session).set_primary_index(image, custom)
+
+    async def set_continuous_indexing(self, dataset_id: str, enable: bool = True) -> dict[str, Any]:
+        """Turns continuous indexing on or off (as :meth:`Dataset.set_continuous_indexing`)."""
+        return await Dataset(dataset_id, self._session).set_continuous_indexing(enable)
+
+    async def create_image_index(self, dataset_id: str) -> AsyncJob:
+        """Starts the image index (as :meth:`Dataset.create_image_index`)."""
+        return await Dataset(dataset_id, self._session).create_image_index()
+
+    async def create_object_index(
+        self, dataset_id: str, model_run_id: str, gt_only: bool
+    ) -> AsyncJob:
+        """Starts the object index (as :meth:`Dataset.create_object_index`)."""
+        return await Dataset(dataset_id, self._session).create_object_index(model_run_id, gt_only)
+
+    async def ingest_tasks(self, dataset_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Imports Scale tasks into a dataset from a raw payload (``{"tasks": [...]}``)."""
+        result: dict[str, Any] = await self._transport.request(
+            "POST", f"dataset/{segment(dataset_id)}/ingest_tasks", payload
+        )
+        return result
+
     async def list_datasets(self) -> list[Dataset]:
         """Lists every dataset this key can see."""
         response = await self._transport.request("GET", "dataset/details")
@@ -307,14 +428,88 @@ class NucleusClient:
         entries = response.get("models", []) if isinstance(response, dict) else response or []
         return [Model.from_json(entry, self._session) for entry in entries]
 
+    @awaitable_property
     async def models(self) -> list[Model]:
-        """Fetches all of your Nucleus models (the official client's ``models`` property).
-
-        Same as :meth:`list_models`; a method here because it makes a request.
-        """
+        """All of your Nucleus models (the official client's property; as :meth:`list_models`)."""
         return await self.list_models()
 
+    async def add_model(
+        self, name: str, reference_id: str, metadata: dict[str, Any] | None = None
+    ) -> Model:
+        """The official client's older name for :meth:`create_model`."""
+        return await self.create_model(name, reference_id, metadata)
+
+    # -- model runs (deprecated upstream) -------------------------------------------------
+
+    async def create_model_run(self, dataset_id: str, payload: dict[str, Any]) -> ModelRun:
+        """Creates a model run on a dataset from a raw creation payload (``name``, ...)."""
+        response = await self._transport.request(
+            "POST", f"dataset/{segment(dataset_id)}/modelRun/create", payload
+        )
+        return ModelRun(response["model_run_id"], dataset_id, self._session)
+
+    async def get_model_run(self, model_run_id: str, dataset_id: str) -> ModelRun:
+        """Returns the model run with this ID on that dataset. No request is made."""
+        return ModelRun(model_run_id, dataset_id, self._session)
+
+    async def delete_model_run(self, model_run_id: str) -> dict[str, Any]:
+        """Deletes a model run (its predictions with it)."""
+        result: dict[str, Any] = await self._transport.request(
+            "DELETE", f"modelRun/{segment(model_run_id)}", {}
+        )
+        return result
+
+    async def commit_model_run(
+        self, model_run_id: str, payload: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Commits a model run (see :meth:`ModelRun.commit`)."""
+        return await self._run(model_run_id).commit(payload)
+
+    async def model_run_info(self, model_run_id: str) -> dict[str, Any]:
+        """Information about a model run (see :meth:`ModelRun.info`)."""
+        return await self._run(model_run_id).info()
+
+    async def predictions_iloc(self, model_run_id: str, i: int) -> dict[str, list[Prediction]]:
+        """A model run's predictions on the item at position ``i``, by type."""
+        return await self._run(model_run_id).iloc(i)
+
+    async def predictions_loc(
+        self, model_run_id: str, dataset_item_id: str
+    ) -> dict[str, list[Prediction]]:
+        """A model run's predictions on the item with this internal id, by type."""
+        return await self._run(model_run_id).loc(dataset_item_id)
+
+    async def predictions_ref_id(
+        self, model_run_id: str, ref_id: str, dataset_id: str | None = None
+    ) -> dict[str, list[Prediction]]:
+        """A model run's predictions on the item with this reference id, by type."""
+        return await self._run(model_run_id, dataset_id or "").refloc(ref_id)
+
+    def _run(self, model_run_id: str, dataset_id: str = "") -> ModelRun:
+        # Reads below a run's route need only its id (the dataset id serves uploads).
+        return ModelRun(model_run_id, dataset_id, self._session)
+
     # -- slices ---------------------------------------------------------------------------
+
+    @awaitable_property
+    async def slices(self) -> list[Slice]:
+        """Every slice this key can see (``name``, ``dataset_id``, ... cached on each)."""
+        response = await self._transport.request("GET", "slice/")
+        return [Slice.from_request(entry, self._session) for entry in response or []]
+
+    async def create_slice(self, dataset_id: str, payload: dict[str, Any]) -> Slice:
+        """Creates a slice from a raw payload (``name``, ``reference_ids``)."""
+        response = await self._transport.request(
+            "POST", f"dataset/{segment(dataset_id)}/create_slice", payload
+        )
+        return Slice.from_request(
+            {"id": response["slice_id"], "name": payload.get("name"), "dataset_id": dataset_id},
+            self._session,
+        )
+
+    async def slice_info(self, slice_id: str) -> dict[str, Any]:
+        """Information about a slice (as :meth:`Slice.info`)."""
+        return await Slice(slice_id, self._session).info()
 
     async def get_slice(self, slice_id: str) -> Slice:
         """Returns a slice object by Nucleus-generated ID (``slc_…``). No request is made.
@@ -337,8 +532,7 @@ class NucleusClient:
         ``reference_ids`` are user-defined reference IDs of items or scenes of ``dataset_id``.
         Returns ``{"slice_id": str, "new_items": [str]}``.
         """
-        slc = Slice(slice_id, self._session)
-        slc.dataset_id = dataset_id
+        slc = Slice.from_request({"id": slice_id, "dataset_id": dataset_id}, self._session)
         return await slc.append(reference_ids)
 
     # -- autotags -------------------------------------------------------------------------
@@ -465,6 +659,11 @@ class NucleusClient:
         response = await self._transport.request("GET", f"job/{job_id}/info")
         return AsyncJob.from_json(response, self._session)
 
+    @awaitable_property
+    async def jobs(self) -> list[AsyncJob]:
+        """Every job of this key (as :meth:`list_jobs` with its defaults)."""
+        return await self.list_jobs()
+
     async def list_jobs(
         self,
         show_completed: bool = False,
@@ -499,6 +698,22 @@ class NucleusClient:
         return await wait_for_jobs(jobs, timeout=timeout, raise_on_error=raise_on_error)
 
     # -- escape hatch ---------------------------------------------------------------------
+
+    async def get(self, route: str) -> Any:
+        """``GET`` any route (as :meth:`make_request` with ``requests.get``)."""
+        return await self._transport.request("GET", route)
+
+    async def post(self, payload: dict[str, Any], route: str) -> Any:
+        """``POST`` a payload to any route."""
+        return await self._transport.request("POST", route, payload)
+
+    async def put(self, payload: dict[str, Any], route: str) -> Any:
+        """``PUT`` a payload to any route."""
+        return await self._transport.request("PUT", route, payload)
+
+    async def delete(self, route: str) -> Any:
+        """``DELETE`` any route."""
+        return await self._transport.request("DELETE", route, {})
 
     async def make_request(
         self,

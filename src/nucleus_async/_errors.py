@@ -6,6 +6,7 @@ No exception here ever carries an API key: messages are built from the method, t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -124,12 +125,36 @@ class NucleusAPIError(NucleusError):
         self.server_message = _server_message(body)
         detail = f": {self.server_message}" if self.server_message else ""
         rid = f" (request id {request_id})" if request_id else ""
-        super().__init__(f"{self.method} {route} failed with {status_code}{detail}{rid}")
+        text = f"{self.method} {route} failed with {status_code}{detail}{rid}"
+        body_text = _detailed_body(body, self.server_message)
+        if body_text:
+            # As the official client does: the service's whole error body, when it says
+            # more than the message above (validation details, offending ids, ...).
+            text += f"\nThe detailed error is:\n{body_text}"
+        super().__init__(text)
 
     @property
     def message(self) -> str:
         """The full error text (kept for compatibility with the official client)."""
         return str(self)
+
+
+#: Longest error body quoted in a message (the body itself stays whole on ``.body``).
+_MAX_BODY_TEXT = 2000
+
+
+def _detailed_body(body: Any, server_message: str | None) -> str | None:
+    """The body as text when it holds more than ``server_message``, else ``None``."""
+    if isinstance(body, Mapping):
+        if not body or (server_message is not None and len(body) == 1):
+            return None
+        text = json.dumps(body, default=str, ensure_ascii=False)
+    elif isinstance(body, (list, int, float)) and not isinstance(body, bool):
+        text = json.dumps(body, default=str, ensure_ascii=False)
+    else:
+        # Raw text is the server message already (truncated there when long).
+        return None
+    return text if len(text) <= _MAX_BODY_TEXT else text[:_MAX_BODY_TEXT] + "…"
 
 
 def _server_message(body: Any) -> str | None:

@@ -8,6 +8,7 @@ key gives it).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -49,12 +50,13 @@ _ROW_TYPES: dict[str, tuple[type[Annotation], type[Annotation]]] = {
 def convert_export_row(row: Mapping[str, Any], *, predictions: bool = False) -> dict[str, Any]:
     """One export row → ``{"item": DatasetItem, "annotations" | "predictions": {type: ...}}``.
 
-    ``segmentation`` maps to a single object; every other type to a list. Types absent from
-    the row (or empty) are absent from the result.
+    ``segmentation`` maps to a single object; every other type to a list. The by-type dict
+    is a ``defaultdict(list)``, as the official client's: a type absent from the row reads as
+    an empty list (``row["annotations"]["box"]`` for an item without boxes is ``[]``).
     """
     item = DatasetItem.from_json(row["item"])
     ref = item.reference_id
-    grouped: dict[str, Any] = {}
+    grouped: defaultdict[str, Any] = defaultdict(list)
     segmentation = row.get("segmentation")
     if segmentation is not None:
         segmentation_cls = SegmentationPrediction if predictions else SegmentationAnnotation

@@ -124,7 +124,7 @@ def datasets_list(session: Session) -> None:
 
     async def work(client: NucleusClient) -> None:
         for dataset in await client.list_datasets():
-            click.echo(f"{dataset.id}\t{dataset.name or ''}")
+            click.echo(f"{dataset.id}\t{await dataset.name}")
 
     session.run(work)
 

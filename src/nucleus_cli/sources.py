@@ -101,7 +101,11 @@ def _parse_row(line: bytes, where: str) -> DatasetItem:
     if isinstance(entry, dict) and "image_location" in entry and "image_url" not in entry:
         entry["image_url"] = entry.pop("image_location")
     try:
-        return DatasetItem.from_json(entry)
+        item = DatasetItem.from_json(entry)
+        # from_json reads leniently (as service answers must be read); a manifest is the
+        # user's own input, checked as strictly as an item built in code.
+        item.validate()
+        return item
     except ValidationError as exc:
         raise SourceError(f"{where}: {exc}") from None
 

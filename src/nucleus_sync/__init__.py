@@ -32,6 +32,7 @@ from nucleus_async import (
     DatasetItemEmbeddingInfo,
     DatasetItemType,
     DuplicateIDError,
+    EmbeddingIndex,
     Frame,
     JobError,
     JobStatus,
@@ -63,6 +64,7 @@ from nucleus_async import (
     RetryPolicy,
     SceneCategoryAnnotation,
     SceneCategoryPrediction,
+    ScenesListEntry,
     Segment,
     SegmentationAnnotation,
     SegmentationPrediction,
@@ -92,6 +94,7 @@ from nucleus_sync._runtime import Pager as AsyncPager
 from nucleus_sync.resources.dataset import Dataset
 from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
+from nucleus_sync.resources.model_run import ModelRun
 from nucleus_sync.resources.slice import Slice
 
 __all__ = [
@@ -109,6 +112,7 @@ __all__ = [
     "JobTimeoutError",
     "Model",
     "ModelCreationError",
+    "ModelRun",
     "NoAPIKey",
     "NotFoundError",
     "NucleusAPIError",
@@ -145,6 +149,7 @@ __all__ = [
     "DatasetItem",
     "DatasetItemEmbeddingInfo",
     "DatasetItemType",
+    "EmbeddingIndex",
     "Frame",
     "Keypoint",
     "KeypointsAnnotation",
@@ -163,6 +168,7 @@ __all__ = [
     "SceneCategoryAnnotation",
     "SceneCategoryPrediction",
     "Segment",
+    "ScenesListEntry",
     "SegmentationAnnotation",
     "SegmentationPrediction",
     "Track",

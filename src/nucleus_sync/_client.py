@@ -8,12 +8,23 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, cast
 
-from nucleus_async import ASGITransport, ClientConfig, RetryPolicy, Session, Timeouts
+from nucleus_async import (
+    ASGITransport,
+    ClientConfig,
+    DatasetInfo,
+    DatasetItem,
+    Prediction,
+    RetryPolicy,
+    Session,
+    Timeouts,
+    UploadResponse,
+)
 from nucleus_async._client import NucleusClient as _CoreNucleusClient
 from nucleus_sync import _runtime as _rt
 from nucleus_sync.resources.dataset import Dataset
 from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
+from nucleus_sync.resources.model_run import ModelRun
 from nucleus_sync.resources.slice import Slice
 
 
@@ -157,6 +168,143 @@ class NucleusClient(_rt.SyncResource):
         """Deletes a dataset by ID, with all its items, annotations and predictions."""
         return _rt.call(self._core.delete_dataset, dataset_id)
 
+    @property
+    def datasets(self) -> list[Dataset]:
+        """List of all datasets accessible to user (as :meth:`list_datasets`)."""
+        return cast("list[Dataset]", _rt.wrap(_rt.call(lambda: self._core.datasets), self))
+
+    def create_dataset_from_dir(
+        self,
+        dirname: str,
+        dataset_name: str | None = None,
+        use_privacy_mode: bool = False,
+        privacy_mode_proxy: str = "",
+        allowed_file_types: tuple[str, ...] = ("png", "jpg", "jpeg"),
+        skip_size_warning: bool = False,
+    ) -> Dataset:
+        """Creates a dataset with an item for every image found (recursively) in a directory.
+
+        ``dataset_name`` defaults to the directory's own name; see
+        :meth:`Dataset.add_items_from_dir` for the rest.
+        """
+        return cast(
+            "Dataset",
+            _rt.wrap(
+                _rt.call(
+                    self._core.create_dataset_from_dir,
+                    dirname,
+                    dataset_name,
+                    use_privacy_mode,
+                    privacy_mode_proxy,
+                    allowed_file_types,
+                    skip_size_warning,
+                ),
+                self,
+            ),
+        )
+
+    @staticmethod
+    def valid_dirname(dirname: str) -> str:
+        """``dirname`` (``~`` expanded, ending in a separator) if it exists, else ``ValueError``."""
+        return _CoreNucleusClient.valid_dirname(dirname)
+
+    def dataset_info(self, dataset_id: str) -> DatasetInfo:
+        """Information about a dataset (as :meth:`Dataset.info`)."""
+        return _rt.call(self._core.dataset_info, dataset_id)
+
+    def get_dataset_items(self, dataset_id: str) -> list[DatasetItem]:
+        """Every item of a dataset (as ``Dataset.items``)."""
+        return _rt.call(self._core.get_dataset_items, dataset_id)
+
+    def populate_dataset(
+        self,
+        dataset_id: str,
+        dataset_items: list[DatasetItem],
+        batch_size: int = 20,
+        update: bool = False,
+    ) -> UploadResponse | AsyncJob:
+        """Appends items to a dataset (as :meth:`Dataset.append`)."""
+        return cast(
+            "UploadResponse | AsyncJob",
+            _rt.wrap(
+                _rt.call(
+                    self._core.populate_dataset, dataset_id, dataset_items, batch_size, update
+                ),
+                self,
+            ),
+        )
+
+    def dataitem_iloc(self, dataset_id: str, i: int) -> dict[str, Any]:
+        """An item and its annotations by position (as :meth:`Dataset.iloc`)."""
+        return _rt.call(self._core.dataitem_iloc, dataset_id, i)
+
+    def dataitem_loc(self, dataset_id: str, dataset_item_id: str) -> dict[str, Any]:
+        """An item and its annotations by internal id (as :meth:`Dataset.loc`)."""
+        return _rt.call(self._core.dataitem_loc, dataset_id, dataset_item_id)
+
+    def dataitem_ref_id(self, dataset_id: str, reference_id: str) -> dict[str, Any]:
+        """An item and its annotations by reference id (as :meth:`Dataset.refloc`)."""
+        return _rt.call(self._core.dataitem_ref_id, dataset_id, reference_id)
+
+    def delete_dataset_item(self, dataset_id: str, reference_id: str) -> dict[str, Any]:
+        """Deletes an item by reference id (as :meth:`Dataset.delete_item`)."""
+        return _rt.call(self._core.delete_dataset_item, dataset_id, reference_id)
+
+    def delete_annotations(
+        self, dataset_id: str, reference_ids: list[str] | None = None, keep_history: bool = True
+    ) -> AsyncJob:
+        """Deletes annotations of items (as :meth:`Dataset.delete_annotations`)."""
+        return cast(
+            "AsyncJob",
+            _rt.wrap(
+                _rt.call(self._core.delete_annotations, dataset_id, reference_ids, keep_history),
+                self,
+            ),
+        )
+
+    def create_custom_index(
+        self, dataset_id: str, embeddings_urls: list[str], embedding_dim: int
+    ) -> AsyncJob:
+        """Starts a custom embedding index (as :meth:`Dataset.create_custom_index`)."""
+        return cast(
+            "AsyncJob",
+            _rt.wrap(
+                _rt.call(
+                    self._core.create_custom_index, dataset_id, embeddings_urls, embedding_dim
+                ),
+                self,
+            ),
+        )
+
+    def delete_custom_index(self, dataset_id: str, image: bool) -> dict[str, Any]:
+        """Deletes a custom index (as :meth:`Dataset.delete_custom_index`)."""
+        return _rt.call(self._core.delete_custom_index, dataset_id, image)
+
+    def set_primary_index(self, dataset_id: str, image: bool, custom: bool) -> dict[str, Any]:
+        """Chooses the primary index (as :meth:`Dataset.set_primary_index`)."""
+        return _rt.call(self._core.set_primary_index, dataset_id, image, custom)
+
+    def set_continuous_indexing(self, dataset_id: str, enable: bool = True) -> dict[str, Any]:
+        """Turns continuous indexing on or off (as :meth:`Dataset.set_continuous_indexing`)."""
+        return _rt.call(self._core.set_continuous_indexing, dataset_id, enable)
+
+    def create_image_index(self, dataset_id: str) -> AsyncJob:
+        """Starts the image index (as :meth:`Dataset.create_image_index`)."""
+        return cast("AsyncJob", _rt.wrap(_rt.call(self._core.create_image_index, dataset_id), self))
+
+    def create_object_index(self, dataset_id: str, model_run_id: str, gt_only: bool) -> AsyncJob:
+        """Starts the object index (as :meth:`Dataset.create_object_index`)."""
+        return cast(
+            "AsyncJob",
+            _rt.wrap(
+                _rt.call(self._core.create_object_index, dataset_id, model_run_id, gt_only), self
+            ),
+        )
+
+    def ingest_tasks(self, dataset_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Imports Scale tasks into a dataset from a raw payload (``{"tasks": [...]}``)."""
+        return _rt.call(self._core.ingest_tasks, dataset_id, _rt.unwrap(payload))
+
     def list_datasets(self) -> list[Dataset]:
         """Lists every dataset this key can see."""
         return cast("list[Dataset]", _rt.wrap(_rt.call(self._core.list_datasets), self))
@@ -257,12 +405,80 @@ class NucleusClient(_rt.SyncResource):
         """
         return cast("list[Model]", _rt.wrap(_rt.call(self._core.list_models), self))
 
+    @property
     def models(self) -> list[Model]:
-        """Fetches all of your Nucleus models (the official client's ``models`` property).
+        """All of your Nucleus models (the official client's property; as :meth:`list_models`)."""
+        return cast("list[Model]", _rt.wrap(_rt.call(lambda: self._core.models), self))
 
-        Same as :meth:`list_models`; a method here because it makes a request.
-        """
-        return cast("list[Model]", _rt.wrap(_rt.call(self._core.models), self))
+    def add_model(
+        self, name: str, reference_id: str, metadata: dict[str, Any] | None = None
+    ) -> Model:
+        """The official client's older name for :meth:`create_model`."""
+        return cast(
+            "Model",
+            _rt.wrap(
+                _rt.call(self._core.add_model, name, reference_id, _rt.unwrap(metadata)), self
+            ),
+        )
+
+    def create_model_run(self, dataset_id: str, payload: dict[str, Any]) -> ModelRun:
+        """Creates a model run on a dataset from a raw creation payload (``name``, ...)."""
+        return cast(
+            "ModelRun",
+            _rt.wrap(_rt.call(self._core.create_model_run, dataset_id, _rt.unwrap(payload)), self),
+        )
+
+    def get_model_run(self, model_run_id: str, dataset_id: str) -> ModelRun:
+        """Returns the model run with this ID on that dataset. No request is made."""
+        return cast(
+            "ModelRun", _rt.wrap(_rt.call(self._core.get_model_run, model_run_id, dataset_id), self)
+        )
+
+    def delete_model_run(self, model_run_id: str) -> dict[str, Any]:
+        """Deletes a model run (its predictions with it)."""
+        return _rt.call(self._core.delete_model_run, model_run_id)
+
+    def commit_model_run(
+        self, model_run_id: str, payload: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Commits a model run (see :meth:`ModelRun.commit`)."""
+        return _rt.call(self._core.commit_model_run, model_run_id, _rt.unwrap(payload))
+
+    def model_run_info(self, model_run_id: str) -> dict[str, Any]:
+        """Information about a model run (see :meth:`ModelRun.info`)."""
+        return _rt.call(self._core.model_run_info, model_run_id)
+
+    def predictions_iloc(self, model_run_id: str, i: int) -> dict[str, list[Prediction]]:
+        """A model run's predictions on the item at position ``i``, by type."""
+        return _rt.call(self._core.predictions_iloc, model_run_id, i)
+
+    def predictions_loc(
+        self, model_run_id: str, dataset_item_id: str
+    ) -> dict[str, list[Prediction]]:
+        """A model run's predictions on the item with this internal id, by type."""
+        return _rt.call(self._core.predictions_loc, model_run_id, dataset_item_id)
+
+    def predictions_ref_id(
+        self, model_run_id: str, ref_id: str, dataset_id: str | None = None
+    ) -> dict[str, list[Prediction]]:
+        """A model run's predictions on the item with this reference id, by type."""
+        return _rt.call(self._core.predictions_ref_id, model_run_id, ref_id, dataset_id)
+
+    @property
+    def slices(self) -> list[Slice]:
+        """Every slice this key can see (``name``, ``dataset_id``, ... cached on each)."""
+        return cast("list[Slice]", _rt.wrap(_rt.call(lambda: self._core.slices), self))
+
+    def create_slice(self, dataset_id: str, payload: dict[str, Any]) -> Slice:
+        """Creates a slice from a raw payload (``name``, ``reference_ids``)."""
+        return cast(
+            "Slice",
+            _rt.wrap(_rt.call(self._core.create_slice, dataset_id, _rt.unwrap(payload)), self),
+        )
+
+    def slice_info(self, slice_id: str) -> dict[str, Any]:
+        """Information about a slice (as :meth:`Slice.info`)."""
+        return _rt.call(self._core.slice_info, slice_id)
 
     def get_slice(self, slice_id: str) -> Slice:
         """Returns a slice object by Nucleus-generated ID (``slc_…``). No request is made.
@@ -390,6 +606,11 @@ class NucleusClient(_rt.SyncResource):
         """Fetches a job by its ID (one request, for its current status)."""
         return cast("AsyncJob", _rt.wrap(_rt.call(self._core.get_job, job_id), self))
 
+    @property
+    def jobs(self) -> list[AsyncJob]:
+        """Every job of this key (as :meth:`list_jobs` with its defaults)."""
+        return cast("list[AsyncJob]", _rt.wrap(_rt.call(lambda: self._core.jobs), self))
+
     def list_jobs(
         self,
         show_completed: bool = False,
@@ -428,6 +649,22 @@ class NucleusClient(_rt.SyncResource):
             timeout=timeout,
             raise_on_error=raise_on_error,
         )
+
+    def get(self, route: str) -> Any:
+        """``GET`` any route (as :meth:`make_request` with ``requests.get``)."""
+        return _rt.call(self._core.get, route)
+
+    def post(self, payload: dict[str, Any], route: str) -> Any:
+        """``POST`` a payload to any route."""
+        return _rt.call(self._core.post, _rt.unwrap(payload), route)
+
+    def put(self, payload: dict[str, Any], route: str) -> Any:
+        """``PUT`` a payload to any route."""
+        return _rt.call(self._core.put, _rt.unwrap(payload), route)
+
+    def delete(self, route: str) -> Any:
+        """``DELETE`` any route."""
+        return _rt.call(self._core.delete, route)
 
     def make_request(
         self,

@@ -38,7 +38,7 @@ async def all_items(dataset: Any, page_size: int = 100000) -> list[nucleus.Datas
 async def test_create_get_info_and_delete_dataset(client: Any) -> None:
     dataset = await client.create_dataset("cars", is_scene=False)
     assert dataset.id.startswith("ds_")
-    assert dataset.name == "cars"
+    assert await dataset.name == "cars"
     same = await client.get_dataset(dataset.id)
     info = await same.info()
     assert (info.dataset_id, info.name, info.length) == (dataset.id, "cars", 0)
@@ -52,7 +52,7 @@ async def test_create_get_info_and_delete_dataset(client: Any) -> None:
 async def test_create_dataset_without_is_scene_warns(aclient: nucleus.NucleusClient) -> None:
     with pytest.warns(DeprecationWarning):
         dataset = await aclient.create_dataset("legacy")
-    assert dataset.is_scene is False
+    assert await dataset.is_scene is False
 
 
 async def test_append_remote_items_counts_every_item(dataset: Any) -> None:

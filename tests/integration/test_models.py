@@ -36,7 +36,7 @@ async def test_list_models_and_models_list_every_model_of_the_key(client: Any) -
     first = await client.create_model("a", "ref-a")
     second = await client.create_model("b", "ref-b")
     assert {m.id for m in await client.list_models()} == {first.id, second.id}
-    assert {m.id for m in await client.models()} == {first.id, second.id}
+    assert {m.id for m in await client.models} == {first.id, second.id}
 
 
 async def test_another_key_sees_none_of_the_models(client: Any, other_client: Any) -> None:

@@ -38,12 +38,12 @@ async def refs_of(slc: Any) -> list[str]:
 async def test_create_slice_then_read_its_items_and_info(filled: Any) -> None:
     slc = await filled.create_slice("foggy", ["img-1", "img-2", "img-3"])
     assert slc.id.startswith("slc_")
-    assert (slc.name, slc.dataset_id) == ("foggy", filled.id)
+    assert (await slc.name, await slc.dataset_id) == ("foggy", filled.id)
     assert await refs_of(slc) == ["img-1", "img-2", "img-3"]
     info = await slc.info()
     assert info["name"] == "foggy" and info["dataset_id"] == filled.id
     assert info["type"] == "dataset_item"
-    assert slc.created_at is not None and slc.pending_job_count == 0
+    assert await slc.created_at is not None and await slc.pending_job_count == 0
 
 
 async def test_items_generator_pages_through_the_slice(filled: Any) -> None:
@@ -62,14 +62,12 @@ async def test_an_empty_slice_can_be_created_and_filled(filled: Any) -> None:
     assert await refs_of(slc) == ["img-4", "img-5", "img-6"]
 
 
-async def test_a_slice_by_id_caches_nothing_until_info(client: Any, filled: Any) -> None:
+async def test_a_slice_by_id_fetches_its_attributes_when_read(client: Any, filled: Any) -> None:
     created = await filled.create_slice("by-id", ["img-0"])
     slc = await client.get_slice(created.id)
-    assert slc.name is None and slc.dataset_id is None
     await slc.append(["img-9"])  # looks its dataset up first
-    assert slc.dataset_id == filled.id
-    await slc.info()
-    assert slc.name == "by-id"
+    assert await slc.dataset_id == filled.id
+    assert await slc.name == "by-id"
     await client.append_to_slice(created.id, ["img-8"], filled.id)
     assert await refs_of(slc) == ["img-0", "img-8", "img-9"]
 
@@ -78,12 +76,12 @@ async def test_get_slices_by_name_and_type(filled: Any) -> None:
     first = await filled.create_slice("alpha", ["img-1"])
     await filled.create_slice("beta b&c", ["img-2"])
     by_name = await filled.get_slices(name="beta b&c")
-    assert [s.name for s in by_name] == ["beta b&c"]
+    assert [await s.name for s in by_name] == ["beta b&c"]
     typed = await filled.get_slices(slice_type=SliceType.DATASET_ITEM)
-    assert {s.name for s in typed} == {"alpha", "beta b&c"}
+    assert {await s.name for s in typed} == {"alpha", "beta b&c"}
     both = await filled.get_slices(name="alpha", slice_type="dataset_item")
     assert [s.id for s in both] == [first.id]
-    assert {s.id for s in await filled.slices()} == {s.id for s in typed}
+    assert {s.id for s in await filled.slices} == {s.id for s in typed}
     with pytest.raises(nucleus.NotFoundError):
         await filled.get_slices(name="nope")
     with pytest.raises(nucleus.NotFoundError):

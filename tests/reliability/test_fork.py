@@ -30,6 +30,10 @@ def _peers(emu: Emulator) -> set[Any]:
     return set(emu.state.connections._transports)
 
 
+async def _name_of(dataset: nucleus_async.Dataset) -> str:
+    return await dataset.name
+
+
 def _run_child(client: nucleus_async.NucleusClient, parent_dataset: str) -> NoReturn:
     """Use the inherited client in the forked child; exit 0 when all went as it should."""
     status = 1
@@ -78,5 +82,6 @@ def test_a_forked_child_gets_its_own_pool_and_the_parent_keeps_its_own() -> None
             datasets = portal.call(client.list_datasets)
             assert client._transport._http is parent_pool
             assert _peers(emu) == parent_peers  # the parent reused its own connection
-            assert {d.name for d in datasets} == {"made by the parent", "made by the child"}
+            names = {portal.call(_name_of, d) for d in datasets}
+            assert names == {"made by the parent", "made by the child"}
             portal.call(client.aclose)

@@ -8,11 +8,14 @@ results that are sync resources are wrapped again, and sync generators become as
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anyio
 import anyio.to_thread
+
+from nucleus_async._awaitable_property import awaitable_property
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dict, list, tuple, set)
 
@@ -31,6 +34,10 @@ class SyncProxy:
         return f"SyncProxy({self._target!r})"
 
     def __getattr__(self, name: str) -> Any:
+        if _is_fetched(type(self._target), name):
+            # The core's awaitable property: a blocking property here, read in a thread and
+            # awaited like the core's (``await dataset.size`` in both faces).
+            return _ThreadCall(lambda: getattr(self._target, name))
         attr = getattr(self._target, name)
         if not callable(attr) or isinstance(attr, type):
             return attr
@@ -41,6 +48,14 @@ class SyncProxy:
             return _ThreadCall(lambda: attr(*args, **kwargs))
 
         return call
+
+
+def _is_fetched(cls: type, name: str) -> bool:
+    """Whether ``cls.name`` is the sync twin of a core ``awaitable_property``."""
+    core_cls = getattr(cls, "_core_cls", None)
+    if core_cls is None:
+        return False
+    return isinstance(inspect.getattr_static(core_cls, name, None), awaitable_property)
 
 
 def _unwrap(value: Any) -> Any:

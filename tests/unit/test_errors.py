@@ -174,3 +174,17 @@ def test_every_error_survives_pickle_and_copy(error: NucleusError) -> None:
         assert {k: v for k, v in vars(clone).items() if k != "failed_batches"} == {
             k: v for k, v in vars(error).items() if k != "failed_batches"
         }
+
+
+def test_the_message_quotes_an_error_body_that_says_more_than_its_message() -> None:
+    body = {"error": "invalid items", "invalid_reference_ids": ["r1", "r2"]}
+    error = api_error_for_status(400, method="post", route="dataset/ds_1/append", body=body)
+    assert str(error) == (
+        "POST dataset/ds_1/append failed with 400: invalid items\n"
+        'The detailed error is:\n{"error": "invalid items", "invalid_reference_ids": ["r1", "r2"]}'
+    )
+
+
+def test_a_body_of_only_the_message_is_not_repeated() -> None:
+    error = api_error_for_status(404, method="get", route="x", body={"error": "gone"})
+    assert str(error) == "GET x failed with 404: gone"

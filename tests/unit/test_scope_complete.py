@@ -15,7 +15,10 @@ Documented exceptions (kept small on purpose):
 * ``make_request(requests_command=requests.post)``: the core takes a method name or any
   callable named after one, and defaults to ``"post"``;
 * ``Model.run(dataset_id, slice_id)``: the service takes ``(dataset_id, model_run_name,
-  slice_id)`` (protocol reference §2.4 and §7.3), so only the names are checked.
+  slice_id)`` (protocol reference §2.4 and §7.3), so only the names are checked;
+* ``Model(..., tags=None, trained_slice_ids=None)``: the official client 0.18.4 takes
+  ``trained_slice_ids`` as an eighth positional parameter, which the reference leaves out;
+  code written for it passes it positionally, so it may follow the scope's parameters.
 """
 
 from __future__ import annotations
@@ -65,6 +68,9 @@ CALLABLE_DEFAULTS = {"requests.post": _Callable("post")}
 
 #: Members whose parameter list differs from the scope on purpose: only names are checked.
 NAMES_ONLY = {("Model", "run"): "the service takes (dataset_id, model_run_name, slice_id)"}
+
+#: Positional parameters after the scope's that the official client 0.18.4 has (issue 11).
+OFFICIAL_POSITIONAL_EXTRAS = {"Model": ("trained_slice_ids",)}
 
 _MISSING = object()
 _KINDS = {kind.name: kind for kind in inspect._ParameterKind}
@@ -137,7 +143,11 @@ def _same_default(ours: Any, theirs: Any) -> bool:
 
 
 def compare_signature(
-    where: str, scope: list[Param], signature: inspect.Signature, names_only: bool = False
+    where: str,
+    scope: list[Param],
+    signature: inspect.Signature,
+    names_only: bool = False,
+    positional_extras: tuple[str, ...] = (),
 ) -> list[str]:
     """Problems of ``signature`` against the scope's parameters (empty when it conforms)."""
     ours = [p for p in signature.parameters.values() if p.name not in ("self", "cls")]
@@ -164,6 +174,8 @@ def compare_signature(
             shown = "no default" if wanted.default is _MISSING else repr(wanted.default)
             problems.append(f"{where}: {got.name!r} defaults to {got.default!r}, scope {shown}")
     for extra in ours[len(scope) :]:
+        if extra.name in positional_extras:
+            continue
         if extra.kind not in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD):
             problems.append(f"{where}: extra parameter {extra.name!r} must be keyword-only")
     return problems
@@ -187,7 +199,10 @@ def check_class(module: ModuleType, scope_class: ScopeClass) -> list[str]:
     problems: list[str] = []
     if scope_class.params is not None:
         problems += compare_signature(
-            f"{scope_class.name}()", scope_class.params, inspect.signature(cls)
+            f"{scope_class.name}()",
+            scope_class.params,
+            inspect.signature(cls),
+            positional_extras=OFFICIAL_POSITIONAL_EXTRAS.get(scope_class.name, ()),
         )
     for member in scope_class.members:
         where = f"{scope_class.name}.{member.name}"

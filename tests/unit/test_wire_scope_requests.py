@@ -328,7 +328,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slices",
-        lambda c: item_dataset(c).slices(),
+        lambda c: item_dataset(c).slices,
         "GET",
         "dataset/ds_1/slices",
         None,
@@ -561,14 +561,16 @@ async def test_get_slices_raises_not_found_when_nothing_matches(
 
 async def test_listed_slices_cache_their_summary(wire: Wire, client: nucleus.NucleusClient) -> None:
     wire.answer("GET", "dataset/ds_1/slices", [SLICE_INFO])
-    (slc,) = await item_dataset(client).slices()
-    assert (slc.id, slc.name, slc.dataset_id, slc.type) == (
+    (slc,) = await item_dataset(client).slices
+    assert (slc.id, await slc.name, await slc.dataset_id, await slc.type) == (
         "slc_1",
         "foggy",
         "ds_1",
         "dataset_item",
     )
-    assert slc.created_at is not None and slc.created_at.year == 2024
+    created_at = await slc.created_at
+    assert created_at is not None and created_at.year == 2024
+    assert len(wire.calls) == 1, "the listed values are read without a request"
 
 
 async def test_slice_append_fetches_info_once_for_its_dataset(
@@ -576,7 +578,7 @@ async def test_slice_append_fetches_info_once_for_its_dataset(
 ) -> None:
     wire.answer("GET", "slice/slc_1/info", SLICE_INFO)
     slc = await client.get_slice("slc_1")
-    assert slc.dataset_id is None
+    assert wire.calls == []
     await slc.append(["r1"])
     await slc.append(["r2"])
     assert [call[:2] for call in wire.calls] == [

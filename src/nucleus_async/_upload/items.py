@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from .._errors import NotFoundError, ValidationError
+from .._errors import DuplicateIDError, NotFoundError, ValidationError
 from .._iterables import AnyIterable
 from .._json import dumps
 from .._transport import FilePart, Transport
@@ -31,7 +31,7 @@ def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
     counts = Counter(item.reference_id for item in items)
     duplicates = {ref: f"Count: {n}" for ref, n in counts.items() if n > 1}
     if duplicates:
-        raise ValidationError(
+        raise DuplicateIDError(
             f"Duplicate reference IDs found among dataset_items: {duplicates}",
             field="reference_id",
         )

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .._errors import ValidationError
+from ..types._reading import reading
 from ..types.dataset_item import DatasetItem, DatasetItemEmbeddingInfo
 from ..types.geometry import Keypoint, LidarPoint, Point, Point3D, Quaternion
 from ..types.responses import DatasetInfo
@@ -132,7 +133,10 @@ def _guarded(hook: StructureHook, payload: Mapping[str, Any], cls: type[T]) -> T
             f"expected a JSON object, got {type(payload).__name__}", field=cls.__name__
         )
     try:
-        return hook(payload, cls)  # type: ignore[no-any-return]
+        # What the service sends is read as sent (types/_reading.py): the official client
+        # reads it, so code migrating from it must too.
+        with reading():
+            return hook(payload, cls)  # type: ignore[no-any-return]
     except KeyError as exc:
         raise ValidationError(
             f"missing required key {exc.args[0]!r} in {cls.__name__} JSON",

@@ -189,13 +189,16 @@ def _segment(s: Segment) -> JSONDict:
 
 
 def _segmentation(a: SegmentationAnnotation) -> JSONDict:
-    return {
+    payload: JSONDict = {
         "type": "mask",
         "mask_url": a.mask_url,
         "annotations": [_segment(s) for s in a.annotations],
         "annotation_id": a.annotation_id,
         "reference_id": a.reference_id,
     }
+    if a.metadata:  # the official client sends none: only a mask's own metadata goes out
+        payload["metadata"] = a.metadata
+    return payload
 
 
 def _unknown(a: UnknownAnnotation) -> JSONDict:

@@ -61,7 +61,9 @@ _COMMON = frozenset(
 _OBJECT_KEYS = _COMMON | {"embedding_vector", "track_reference_id"}
 _PREDICTION_KEYS = frozenset({"confidence", "class_pdf"})
 _CATEGORY_KEYS = _COMMON | {"labels", "taxonomy_name", "track_reference_id"}
-_SEGMENTATION_KEYS = frozenset({"type", "mask_url", "annotations", "annotation_id", "reference_id"})
+_SEGMENTATION_KEYS = frozenset(
+    {"type", "mask_url", "annotations", "annotation_id", "reference_id", "metadata"}
+)
 
 
 def _geometry(d: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -227,6 +229,7 @@ def _structure_segmentation(d: Mapping[str, Any], cls: Any) -> Any:
         annotations=[_structure_segment(s, Segment) for s in d.get("annotations") or []],
         reference_id=d["reference_id"],
         annotation_id=d.get("annotation_id"),
+        metadata=d.get("metadata"),
         extra=_extra(d, _SEGMENTATION_KEYS),
     )
 
@@ -291,7 +294,8 @@ def _structure_item(d: Mapping[str, Any], cls: Any) -> Any:
         reference_id=d["ref_id"] if "ref_id" in d else d.get("reference_id"),
         metadata=_metadata(d),
         pointcloud_location=pointcloud,
-        embedding_info=d.get("embedding_info"),
+        # The service sends ``{}`` for an item without an embedding: no embedding.
+        embedding_info=d.get("embedding_info") or None,
         width=d.get("width"),
         height=d.get("height"),
         phash=d.get("phash"),

@@ -3,6 +3,7 @@
 from .dataset import Dataset
 from .jobs import AsyncJob
 from .model import Model
+from .model_run import ModelRun
 from .slice import Slice
 
-__all__ = ["AsyncJob", "Dataset", "Model", "Slice"]
+__all__ = ["AsyncJob", "Dataset", "Model", "ModelRun", "Slice"]

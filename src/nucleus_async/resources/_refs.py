@@ -1,10 +1,10 @@
-"""References between resources: a model given as a ``Model`` or as its id."""
+"""References between resources: what a method needs of a model or dataset it is given."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-__all__ = ["ModelRef", "model_id_of"]
+__all__ = ["DatasetRef", "ModelRef", "model_id_of"]
 
 
 class ModelRef(Protocol):
@@ -13,6 +13,15 @@ class ModelRef(Protocol):
     @property
     def id(self) -> str:
         """The model's id (``prj_…``)."""
+        ...
+
+
+class DatasetRef(Protocol):
+    """A dataset as resource methods accept it: anything carrying the dataset's ``id``."""
+
+    @property
+    def id(self) -> str:
+        """The dataset's id (``ds_…``)."""
         ...
 
 

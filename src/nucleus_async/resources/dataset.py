@@ -9,9 +9,12 @@ from typing import Any
 
 from .._annotation_groups import item_with_annotations, predictions_by_type
 from .._arguments import string_list
+from .._awaitable_property import awaitable_property
 from .._creates import create_once, slice_ids_named
 from .._errors import NotFoundError, ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
+from .._folder_items import existing_dirname as folder_dirname
+from .._folder_items import folder_items
 from .._item_checks import check_async_items
 from .._iterables import AnyIterable, iterate
 from .._metadata_updates import (
@@ -27,6 +30,7 @@ from .._slice_requests import build_slice_payload, enum_wire_value, slice_filter
 from .._upload import (
     AnnotationUploader,
     ItemUploader,
+    check_duplicate_reference_ids,
     upload_ndjson,
     upload_scenes,
     validate_scenes,
@@ -35,8 +39,11 @@ from ..types import (
     Annotation,
     DatasetInfo,
     DatasetItem,
+    EmbeddingIndex,
     LidarScene,
     Prediction,
+    ScenesListEntry,
+    Track,
     UploadResponse,
     VideoScene,
     annotation_from_json,
@@ -46,6 +53,7 @@ from ._base import Resource
 from ._refs import model_id_of
 from .jobs import AsyncJob, job_stats, list_jobs
 from .model import Model
+from .model_run import ModelRun
 from .slice import Slice, SliceBuilderFilters, SliceBuilderMethods, SliceType
 
 __all__ = ["QUERY_PAGE_SIZE", "Dataset"]
@@ -77,12 +85,13 @@ class Dataset(Resource):
     ) -> None:
         super().__init__(client)
         self.id = dataset_id
-        self.name = name
-        self.is_scene = is_scene
-        self.use_privacy_mode = use_privacy_mode
+        self._name = name
+        self._is_scene = is_scene
+        self._use_privacy_mode = use_privacy_mode
 
     def __repr__(self) -> str:
-        return f"Dataset(dataset_id={self.id!r}, name={self.name!r})"
+        # Only the values already known: a repr never sends a request.
+        return f"Dataset(dataset_id={self.id!r}, name={self._name!r}, is_scene={self._is_scene!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Dataset) and other.id == self.id
@@ -102,18 +111,79 @@ class Dataset(Resource):
     def _model_route(self, model: Model, suffix: str) -> str:
         return self._route(f"model/{segment(model_id_of(model))}/{suffix}")
 
-    async def _privacy_mode(self) -> bool:
-        if self.use_privacy_mode is None:
-            response = await self._transport.request("GET", self._route("use_privacy_mode"))
-            self.use_privacy_mode = bool(response.get("use_privacy_mode", False))
-        return self.use_privacy_mode
+    # -- fetched attributes (the official client's properties) -----------------------------
 
-    async def _is_scene(self) -> bool:
-        if self.is_scene is None:
+    @awaitable_property
+    async def name(self) -> str:
+        """User-defined name of the Dataset (fetched once when not known from creation)."""
+        if self._name is None:
+            response = await self._transport.request("GET", self._route("name"))
+            self._name = str(response["name"])
+        return self._name
+
+    @awaitable_property
+    async def is_scene(self) -> bool:
+        """Whether or not the dataset contains scenes exclusively (fetched once)."""
+        if self._is_scene is None:
             response = await self._transport.request("GET", self._route("is_scene"))
             value = response.get("is_scene") if isinstance(response, Mapping) else response
-            self.is_scene = bool(value)
-        return self.is_scene
+            self._is_scene = bool(value)
+        return self._is_scene
+
+    @awaitable_property
+    async def use_privacy_mode(self) -> bool:
+        """Whether or not the dataset was created for privacy mode (fetched once)."""
+        if self._use_privacy_mode is None:
+            response = await self._transport.request("GET", self._route("use_privacy_mode"))
+            self._use_privacy_mode = bool(response.get("use_privacy_mode", False))
+        return self._use_privacy_mode
+
+    @awaitable_property
+    async def size(self) -> int:
+        """Number of items in the Dataset."""
+        response = await self._transport.request("GET", self._route("size"))
+        return int(response["count"])
+
+    @awaitable_property
+    async def items(self) -> list[DatasetItem]:
+        """List of all DatasetItem objects in the Dataset.
+
+        We recommend :meth:`items_generator` if the Dataset has more than 200k items.
+        """
+        response = await self._transport.request("GET", self._route("datasetItems"))
+        entries = response.get("dataset_items") if isinstance(response, Mapping) else None
+        return [DatasetItem.from_json(entry) for entry in entries or []]
+
+    @awaitable_property
+    async def scenes(self) -> list[ScenesListEntry]:
+        """ID, reference ID, type, and metadata of every scene in the Dataset."""
+        response = await self._transport.request("GET", self._route("scenes_list"))
+        return [ScenesListEntry.from_json(entry) for entry in response.get("scenes") or []]
+
+    @awaitable_property
+    async def model_runs(self) -> list[Any]:
+        """List of all model runs associated with the Dataset (the service's list, as sent)."""
+        response = await self._transport.request("GET", self._route("model_runs"))
+        return list(response or [])
+
+    @awaitable_property
+    async def slices(self) -> list[Slice]:
+        """Every slice of the dataset (``name``, ``type``, ``created_at`` cached on each)."""
+        response = await self._transport.request("GET", self._route("slices"))
+        return [Slice.from_request(entry, self._session) for entry in response or []]
+
+    @awaitable_property
+    async def tracks(self) -> list[Track]:
+        """Tracks unique to this dataset."""
+        response = await self._transport.request("GET", self._route("tracks"))
+        return [Track.from_json(entry) for entry in response.get("tracks") or []]
+
+    @awaitable_property
+    async def embedding_indexes(self) -> list[EmbeddingIndex]:
+        """Gets all the embedding indexes belonging to this Dataset."""
+        response = await self._transport.request("GET", self._route("embeddingIndexes"))
+        entries = response.get("embedding_indexes") or []
+        return [EmbeddingIndex.from_json(entry) for entry in entries]
 
     # -- items ----------------------------------------------------------------------------
 
@@ -151,11 +221,14 @@ class Dataset(Resource):
         run cut short (a crash, a kill) can be run again with the same input and the same
         ``journal``: the batches it recorded are not sent again. Synchronous uploads only.
         """
-        scenes, items = await split_scenes(items, dataset_id=self.id, is_scene=self.is_scene)
+        scenes, items = await split_scenes(items, dataset_id=self.id, is_scene=self._is_scene)
         if journal is not None and (scenes or asynchronous):
             raise ValidationError("journal applies to synchronous item uploads", field="journal")
         if scenes:
             return await self._append_scenes(scenes, update)
+        if isinstance(items, Sequence):
+            # Refused before any request, the dataset's privacy mode included (as officially).
+            check_duplicate_reference_ids(items)
         if asynchronous:
             return await self._append_async(items, update)
         uploader = ItemUploader(
@@ -169,13 +242,58 @@ class Dataset(Resource):
             update=update,
             batch_size=batch_size,
             local_files_per_upload_request=local_files_per_upload_request,
-            privacy_mode=await self._privacy_mode(),
+            privacy_mode=await self.use_privacy_mode,
             journal=journal,
         )
 
+    async def add_items_from_dir(
+        self,
+        dirname: str | None = None,
+        existing_dirname: str | None = None,
+        privacy_mode_proxy: str = "",
+        allowed_file_types: tuple[str, ...] = ("png", "jpg", "jpeg"),
+        skip_size_warning: bool = False,
+        update_items: bool = False,
+    ) -> UploadResponse | None:
+        """Appends an item for every image file found (recursively) below a directory.
+
+        Each item's reference id is its path relative to the directory. More than 500 files
+        need ``skip_size_warning=True`` (a guard against a mistyped path). Returns the
+        ``append`` answer, or ``None`` when no file matched.
+        """
+        if existing_dirname is None:
+            if dirname is None:
+                raise ValidationError("give dirname or existing_dirname", field="dirname")
+            existing_dirname = folder_dirname(dirname)
+        items = await folder_items(
+            existing_dirname,
+            tuple(allowed_file_types),
+            use_privacy_mode=await self.use_privacy_mode,
+            privacy_mode_proxy=privacy_mode_proxy,
+            skip_size_warning=skip_size_warning,
+        )
+        if not items:
+            return None
+        result = await self.append(items, update=update_items)
+        assert isinstance(result, UploadResponse)
+        return result
+
+    async def append_scenes(
+        self,
+        scenes: list[LidarScene],
+        update: bool | None = False,
+        asynchronous: bool | None = False,
+    ) -> AsyncJob:
+        """Appends scenes (the official client's older name for :meth:`append` of scenes).
+
+        Scenes are always uploaded by a job here, so ``asynchronous`` is accepted and the
+        :class:`AsyncJob` is returned whatever it says.
+        """
+        return await self._append_scenes(list(scenes), bool(update))
+
     async def _append_async(self, items: AnyIterable[Any], update: bool) -> AsyncJob:
         collected = [item async for item in iterate(items)]
-        item_list = check_async_items(collected, privacy_mode=await self._privacy_mode())
+        item_list = check_async_items(collected, privacy_mode=await self.use_privacy_mode)
         request_id = await upload_ndjson(
             self._transport, self.id, (item.to_payload() for item in item_list)
         )
@@ -185,8 +303,8 @@ class Dataset(Resource):
         return AsyncJob.from_json(response, self._session)
 
     async def _append_scenes(self, scenes: Sequence[Scene], update: bool) -> AsyncJob:
-        check_scene_upload(self.id, scenes, is_scene=await self._is_scene())
-        validate_scenes(scenes, privacy_mode=await self._privacy_mode())
+        check_scene_upload(self.id, scenes, is_scene=await self.is_scene)
+        validate_scenes(scenes, privacy_mode=await self.use_privacy_mode)
         response = await upload_scenes(self._transport, self.id, scenes, update=update)
         return AsyncJob.from_json(response, self._session)
 
@@ -194,7 +312,7 @@ class Dataset(Resource):
         """Fetches information about the dataset (name, length, model runs, slices, schemas)."""
         response = await self._transport.request("GET", self._route("info"))
         info = DatasetInfo.from_json(response)
-        self.name = info.name
+        self._name = info.name
         return info
 
     def items_generator(self, page_size: int = 100000) -> AsyncPager[DatasetItem]:
@@ -266,6 +384,58 @@ class Dataset(Resource):
         result: dict[str, Any] = response
         return result
 
+    # -- tags and class labels ------------------------------------------------------------
+
+    async def get_tags(self) -> list[str]:
+        """The tags of the dataset."""
+        response = await self._transport.request("GET", self._route("tags"))
+        return list(response["tags"])
+
+    async def add_tags(self, tags: list[str]) -> list[str]:
+        """Adds tags to the dataset; returns every tag the dataset now has."""
+        names = string_list(tags, "tags")
+        response = await self._transport.request("POST", self._route("tags"), {"tags": names})
+        return list(response["tags"])
+
+    async def remove_tags(self, tags: list[str]) -> list[str]:
+        """Removes tags from the dataset; returns the tags that remain."""
+        names = string_list(tags, "tags")
+        response = await self._transport.request("DELETE", self._route("tags"), {"tags": names})
+        return list(response["tags"])
+
+    async def export_class_labels(self, slice_id: str | None = None) -> list[Any]:
+        """The class labels of the dataset's annotations (or of one slice's, by ``slice_id``)."""
+        route = (
+            f"slice/{segment(slice_id)}/class_labels" if slice_id else self._route("class_labels")
+        )
+        response = await self._transport.request("GET", route)
+        return list(response.get("data", [])) if isinstance(response, Mapping) else []
+
+    # -- model runs (deprecated upstream) -------------------------------------------------
+
+    async def create_model_run(
+        self,
+        name: str,
+        reference_id: str | None = None,
+        model_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        annotation_metadata_schema: dict[str, Any] | None = None,
+    ) -> ModelRun:
+        """Creates a run of a model (by ``reference_id`` or ``model_id``) on this dataset.
+
+        Deprecated upstream: ``upload_predictions(model, ...)`` makes and reuses a run by
+        itself. Returns the new :class:`ModelRun`.
+        """
+        payload: dict[str, Any] = {"name": name, "reference_id": reference_id}
+        if model_id is not None:
+            payload["model_id"] = model_id
+        if metadata:
+            payload["metadata"] = metadata
+        if annotation_metadata_schema:
+            payload["annotation_metadata_schema"] = annotation_metadata_schema
+        response = await self._transport.request("POST", self._route("modelRun/create"), payload)
+        return ModelRun(response["model_run_id"], self.id, self._session)
+
     # -- jobs -----------------------------------------------------------------------------
 
     async def jobs(
@@ -313,7 +483,7 @@ class Dataset(Resource):
         Returns ``None`` without a request when the dataset is not a scene dataset (asking
         the service whether it is, once, if unknown).
         """
-        if not await self._is_scene():
+        if not await self.is_scene:
             return None
         response = await self._transport.request(
             "GET", self._route(f"scene/{segment(item_reference_id)}?from_item=1")
@@ -829,10 +999,45 @@ class Dataset(Resource):
             what=f"slice {name!r} of dataset {self.id}",
             find=lambda: slice_ids_named(self._transport, self._route("slices"), name),
         )
-        slc = Slice(response["slice_id"], self._session)
-        slc.name = name
-        slc.dataset_id = self.id
-        return slc
+        return Slice.from_request(
+            {"id": response["slice_id"], "name": name, "dataset_id": self.id}, self._session
+        )
+
+    async def create_slice_by_ids(
+        self,
+        name: str,
+        dataset_item_ids: list[str] | None = None,
+        scene_ids: list[str] | None = None,
+        annotation_ids: list[str] | None = None,
+        prediction_ids: list[str] | None = None,
+    ) -> Slice:
+        """Creates a Slice of dataset items, scenes, annotations or predictions by their IDs.
+
+        The ids are Nucleus-generated (``di_…``, ``scn_…``, ``ann_…``, ``pred_…``); give at
+        least one list (else ``ValidationError``, before any request). Returns the new slice,
+        its ``name`` and ``dataset_id`` cached.
+        """
+        object_ids = [*(annotation_ids or []), *(prediction_ids or [])]
+        if not (dataset_item_ids or scene_ids or object_ids):
+            raise ValidationError(
+                "Must provide at least one list of internal IDs", field="dataset_item_ids"
+            )
+        payload = {
+            "name": name,
+            "dataset_item_ids": list(dataset_item_ids) if dataset_item_ids else None,
+            "scene_ids": list(scene_ids) if scene_ids else None,
+            "object_ids": object_ids or None,
+        }
+        response = await create_once(
+            self._transport,
+            self._route("create_slice"),
+            payload,
+            what=f"slice {name!r} of dataset {self.id}",
+            find=lambda: slice_ids_named(self._transport, self._route("slices"), name),
+        )
+        return Slice.from_request(
+            {"id": response["slice_id"], "name": name, "dataset_id": self.id}, self._session
+        )
 
     async def build_slice(
         self,
@@ -883,11 +1088,6 @@ class Dataset(Resource):
             criteria = " ".join(params) or "(none)"
             raise NotFoundError(f"Slice(s) not found for the parameters: {criteria}")
         return [Slice.from_request(entry, self._session) for entry in response]
-
-    async def slices(self) -> list[Slice]:
-        """Every slice of the dataset (``name``, ``type``, ``created_at`` cached on each)."""
-        response = await self._transport.request("GET", self._route("slices"))
-        return [Slice.from_request(entry, self._session) for entry in response or []]
 
     # -- indexes --------------------------------------------------------------------------
 

@@ -133,6 +133,13 @@ class AsyncJob(Resource):
         except (KeyError, TypeError):
             raise ValueError(f"Not a job object: {payload!r:.300}") from None
 
+    @classmethod
+    async def from_id(cls, job_id: str, client: SessionSource) -> AsyncJob:
+        """Creates a job instance from a specific job Id (one request, for its status)."""
+        source = client.session
+        response = await source.transport.request("GET", f"job/{job_id}/info")
+        return cls.from_json(response, source)
+
     async def status(self) -> dict[str, Any]:
         """Fetches status of the job and an informative message on job progress.
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import Any
 
 from .._arguments import string_list
 from .._routes import segment
 from .._session import SessionSource
+from ..types import Prediction
 from ._base import Resource
+from ._refs import DatasetRef
 from .jobs import AsyncJob
+from .model_run import ModelRun
 
 __all__ = ["Model"]
 
@@ -43,6 +46,7 @@ class Model(Resource):
         client: SessionSource,
         bundle_name: str | None = None,
         tags: list[str] | None = None,
+        trained_slice_ids: list[str] | None = None,
     ) -> None:
         super().__init__(client)
         self.id = model_id
@@ -52,11 +56,13 @@ class Model(Resource):
         self.bundle_name = bundle_name
         self.tags = list(tags or [])
         #: Slices (``slc_…``) the model was trained on, as the service reports them.
-        self.trained_slice_ids: list[str] = []
+        self.trained_slice_ids = list(trained_slice_ids or [])
 
     def __repr__(self) -> str:
         return (
-            f"Model(model_id={self.id!r}, name={self.name!r}, reference_id={self.reference_id!r})"
+            f"Model(model_id={self.id!r}, name={self.name!r}, reference_id={self.reference_id!r},"
+            f" metadata={self.metadata!r}, bundle_name={self.bundle_name!r}, tags={self.tags!r},"
+            f" trained_slice_ids={self.trained_slice_ids!r})"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -88,11 +94,12 @@ class Model(Resource):
                 reference_id=payload["ref_id"],
                 metadata=payload["metadata"] or None,
                 client=client,
+                bundle_name=payload.get("bundle_name"),
                 tags=payload.get("tags"),
+                trained_slice_ids=payload.get("trained_slice_ids"),
             )
         except KeyError as exc:
             raise ValueError(f"Model JSON lacks {exc.args[0]!r}: {payload!r:.300}") from None
-        model.trained_slice_ids = list(payload.get("trained_slice_ids") or [])
         return model
 
     async def add_tags(self, tags: list[str]) -> dict[str, Any]:
@@ -139,6 +146,51 @@ class Model(Resource):
         )
         self.tags = [tag for tag in self.tags if tag not in names]
         return response
+
+    async def add_trained_slice_ids(self, slice_ids: list[str]) -> dict[str, Any]:
+        """Record slices (``slc_…``) the model was trained on; returns the service's answer."""
+        ids = string_list(slice_ids, "slice_ids")
+        response: dict[str, Any] = await self._transport.request(
+            "POST", self._route("trainedSliceId"), {"trained_slice_ids": ids}
+        )
+        self.trained_slice_ids += [i for i in ids if i not in self.trained_slice_ids]
+        return response
+
+    async def remove_trained_slice_ids(self, slide_ids: list[str]) -> dict[str, Any]:
+        """Forget slices the model was trained on (``slide_ids``: the official spelling)."""
+        ids = string_list(slide_ids, "slide_ids")
+        response: dict[str, Any] = await self._transport.request(
+            "DELETE", self._route("trainedSliceId"), {"trained_slice_ids": ids}
+        )
+        self.trained_slice_ids = [i for i in self.trained_slice_ids if i not in ids]
+        return response
+
+    async def create_run(
+        self,
+        name: str,
+        dataset: DatasetRef,
+        predictions: Iterable[Prediction] | AsyncIterable[Prediction],
+        metadata: dict[str, Any] | None = None,
+        asynchronous: bool = False,
+    ) -> ModelRun:
+        """Creates a model run on ``dataset`` and uploads ``predictions`` to it.
+
+        Deprecated upstream (``Dataset.upload_predictions(model, predictions)`` makes and
+        reuses a run by itself) and kept for code written for the official client. With
+        ``asynchronous=True`` the predictions are uploaded by a job that is not waited for.
+
+        Returns:
+            The new :class:`ModelRun`.
+        """
+        payload: dict[str, Any] = {"name": name, "reference_id": self.reference_id}
+        if metadata:
+            payload["metadata"] = metadata
+        response = await self._transport.request(
+            "POST", f"dataset/{segment(dataset.id)}/modelRun/create", payload
+        )
+        run = ModelRun(response["model_run_id"], dataset.id, self._session)
+        await run.predict(predictions, asynchronous=asynchronous)
+        return run
 
     async def evaluate(self, scenario_test_names: list[str]) -> AsyncJob:
         """Evaluates this on the specified Unit Tests.

@@ -9,10 +9,12 @@ from typing import Any
 
 import attrs
 
+from .._awaitable_property import awaitable_property
 from .._errors import ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 from .._pagination import AsyncPager
 from .._session import SessionSource
+from .._slice_members import slice_members
 from ..types import DatasetItem
 from ._base import Resource
 from ._refs import ModelRef, model_id_of
@@ -117,29 +119,32 @@ class Slice(Resource):
     Create one with ``await dataset.create_slice(name, reference_ids)``, or get one by id with
     ``await client.get_slice(slice_id)`` (no request).
 
-    The async core has no lazy network properties: ``name``, ``dataset_id``, ``description``,
-    ``created_at``, ``pending_job_count``, ``type`` and ``tags`` are plain attributes, ``None``
-    until :meth:`info` fills them (``Dataset.get_slices``/``slices`` fill most of them from the
-    listing). ::
+    ``name``, ``dataset_id``, ``description``, ``created_at``, ``pending_job_count`` and
+    ``type`` are fetched attributes, as in the official client: awaiting one answers from the
+    values already known (``Dataset.get_slices`` and ``slices`` fill most of them from the
+    listing) and otherwise calls :meth:`info` once. ``tags`` and ``items`` fetch on every read.
+    ::
 
         slc = await client.get_slice("slc_123")
-        await slc.info()
-        print(slc.name, slc.dataset_id)
+        print(await slc.name, await slc.dataset_id)
     """
 
     def __init__(self, slice_id: str, client: SessionSource) -> None:
         super().__init__(client)
         self.id = slice_id
-        self.name: str | None = None
-        self.dataset_id: str | None = None
-        self.description: str | None = None
-        self.created_at: datetime | None = None
-        self.pending_job_count: int | None = None
-        self.type: str | None = None
-        self.tags: list[str] | None = None
+        self._name: str | None = None
+        self._dataset_id: str | None = None
+        self._description: str | None = None
+        self._created_at: datetime | None = None
+        self._pending_job_count: int | None = None
+        self._type: str | None = None
 
     def __repr__(self) -> str:
-        return f"Slice(slice_id={self.id!r}, name={self.name!r}, dataset_id={self.dataset_id!r})"
+        # Only the values already known: a repr never sends a request.
+        return (
+            f"Slice(slice_id={self.id!r}, name={self._name!r}, dataset_id={self._dataset_id!r},"
+            f" description={self._description!r})"
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Slice) and other.id == self.id
@@ -164,11 +169,59 @@ class Slice(Resource):
         return instance
 
     def _cache(self, info: Mapping[str, Any]) -> None:
-        for key in ("name", "dataset_id", "description", "pending_job_count", "type", "tags"):
+        for key in ("name", "dataset_id", "description", "pending_job_count", "type"):
             if info.get(key) is not None:
-                setattr(self, key, info[key])
+                setattr(self, f"_{key}", info[key])
         if info.get("created_at") is not None:
-            self.created_at = parse_created_at(info["created_at"])
+            self._created_at = parse_created_at(info["created_at"])
+
+    async def _known(self, key: str) -> Any:
+        """A cached value, or (when unknown) the value :meth:`info` reports for it."""
+        if getattr(self, f"_{key}") is None:
+            await self.info()
+        return getattr(self, f"_{key}")
+
+    @awaitable_property
+    async def name(self) -> str | None:
+        """The slice's name (fetched with :meth:`info` when not yet known)."""
+        result: str | None = await self._known("name")
+        return result
+
+    @awaitable_property
+    async def dataset_id(self) -> str | None:
+        """The id of the dataset the slice belongs to (fetched when not yet known)."""
+        result: str | None = await self._known("dataset_id")
+        return result
+
+    @awaitable_property
+    async def description(self) -> str | None:
+        """The slice's description (fetched when not yet known)."""
+        result: str | None = await self._known("description")
+        return result
+
+    @awaitable_property
+    async def created_at(self) -> datetime | None:
+        """When the slice was created (fetched when not yet known)."""
+        result: datetime | None = await self._known("created_at")
+        return result
+
+    @awaitable_property
+    async def pending_job_count(self) -> int | None:
+        """Jobs still running on the slice (fetched when not yet known)."""
+        result: int | None = await self._known("pending_job_count")
+        return result
+
+    @awaitable_property
+    async def type(self) -> str | None:
+        """``dataset_item``, ``object`` or ``scene`` (fetched when not yet known)."""
+        result: str | None = await self._known("type")
+        return result
+
+    @awaitable_property
+    async def tags(self) -> list[str]:
+        """The slice's tags, fetched on every read (they change with :meth:`add_tags`)."""
+        info = await self.info()
+        return list(info.get("tags") or [])
 
     async def info(self) -> dict[str, Any]:
         """Retrieves the name, slice_id, and dataset_id of the Slice.
@@ -181,12 +234,11 @@ class Slice(Resource):
         self._cache(response)
         return response
 
-    async def _dataset_id(self) -> str:
-        if self.dataset_id is None:
-            await self.info()
-        if self.dataset_id is None:
+    async def _required_dataset_id(self) -> str:
+        dataset_id = await self.dataset_id
+        if dataset_id is None:
             raise ValueError(f"The service reported no dataset_id for slice {self.id}")
-        return self.dataset_id
+        return dataset_id
 
     async def append(self, reference_ids: list[str] | None = None) -> dict[str, Any]:
         """Appends existing DatasetItems from a Dataset to a Slice.
@@ -195,7 +247,7 @@ class Slice(Resource):
         10,000 per request). Fetches :meth:`info` first if the slice's ``dataset_id`` is not
         cached. Returns ``{"slice_id": str, "new_items": [str]}``.
         """
-        dataset_id = await self._dataset_id()
+        dataset_id = await self._required_dataset_id()
         result: dict[str, Any] = await self._transport.request(
             "POST",
             self._route("append"),
@@ -210,6 +262,17 @@ class Slice(Resource):
         """
         response = await self._transport.request("GET", self._route())
         return [DatasetItem.from_json(entry) for entry in (response or {}).get("items", [])]
+
+    @awaitable_property
+    async def items(self) -> list[Any]:
+        """Every member of the slice, fetched on each read.
+
+        Following the slice's type: ``DatasetItem`` objects for a ``dataset_item`` slice,
+        annotations and predictions for an ``object`` slice, scenes for a ``scene`` slice.
+        We recommend :meth:`items_generator` if the slice has more than 200k items.
+        """
+        response = await self._transport.request("GET", self._route())
+        return slice_members(response)
 
     def items_generator(self, page_size: int = 100000) -> AsyncPager[DatasetItem]:
         """Async iterator over every item of the slice, fetched page by page.
@@ -308,6 +371,11 @@ class Slice(Resource):
             "POST", self._route(f"{project_id}/send_to_labeling"), {}
         )
         return AsyncJob.from_json(response, self._session)
+
+    async def export_class_labels(self) -> list[Any]:
+        """Fetches the class labels of the annotations in the slice (the service's list)."""
+        response = await self._transport.request("GET", self._route("class_labels"))
+        return list(response.get("data", [])) if isinstance(response, Mapping) else []
 
     async def add_tags(self, tags: list[str]) -> dict[str, Any]:
         """Tags the slice (extra, as in the official client)."""

@@ -31,7 +31,7 @@ from .predictions import (
     UnknownPrediction,
     prediction_from_json,
 )
-from .responses import DatasetInfo, UploadResponse
+from .responses import DatasetInfo, EmbeddingIndex, ScenesListEntry, UploadResponse
 from .scenes import Frame, LidarScene, Track, VideoScene
 from .segment import Segment
 
@@ -49,6 +49,7 @@ __all__ = [
     "DatasetItem",
     "DatasetItemEmbeddingInfo",
     "DatasetItemType",
+    "EmbeddingIndex",
     "Frame",
     "Keypoint",
     "KeypointsAnnotation",
@@ -67,6 +68,7 @@ __all__ = [
     "SceneCategoryAnnotation",
     "SceneCategoryPrediction",
     "Segment",
+    "ScenesListEntry",
     "SegmentationAnnotation",
     "SegmentationPrediction",
     "Track",

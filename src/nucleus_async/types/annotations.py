@@ -10,6 +10,7 @@ import attrs
 
 from .._errors import ValidationError
 from ._codec import codec
+from ._reading import check_unless_read
 from .annotation_checks import (
     FAST_NUMBERS,
     as_point3d,
@@ -149,7 +150,7 @@ class BoxAnnotation(_TaskIdMixin, Annotation):
             self.annotation_id = (
                 f"{self.label}-{self.x}-{self.y}-{self.width}-{self.height}-{self.reference_id}"
             )
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for a non-finite or non-numeric geometry or bad ids."""
@@ -197,7 +198,7 @@ class LineAnnotation(_TaskIdMixin, Annotation):
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad vertices or ids."""
@@ -232,7 +233,7 @@ class PolygonAnnotation(_TaskIdMixin, Annotation):
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad vertices, embedding or ids."""
@@ -274,7 +275,7 @@ class KeypointsAnnotation(_TaskIdMixin, Annotation):
     def __attrs_post_init__(self) -> None:
         if self.annotation_id is None:
             self.annotation_id = f"{self.label}-{self.reference_id}-keypoints"
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` when keypoints, names and skeleton do not match."""
@@ -310,7 +311,7 @@ class CuboidAnnotation(_TaskIdMixin, Annotation):
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for a bad position, dimensions or yaw."""
@@ -344,7 +345,7 @@ class CategoryAnnotation(_TaskIdMixin, Annotation):
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad ids or metadata."""
@@ -373,7 +374,7 @@ class MultiCategoryAnnotation(_TaskIdMixin, Annotation):
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for non-list labels, bad ids or metadata."""
@@ -407,7 +408,7 @@ class SceneCategoryAnnotation(_TaskIdMixin, Annotation):
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad ids or metadata."""
@@ -427,16 +428,19 @@ class SegmentationAnnotation(Annotation):
         reference_id (str): User-defined ID of the image to which to apply this annotation.
         annotation_id (Optional[str]): Stored and returned on export; there is only one
           segmentation per dataset item regardless of the id.
+        metadata (Optional[Dict]): Keyword-only; arbitrary key/value data about the mask as a
+          whole (per-class data goes on each :class:`Segment`).
     """
 
     mask_url: str
     annotations: list[Segment]
     reference_id: str
     annotation_id: str | None = None
+    metadata: dict[str, Any] = attrs.field(default=None, converter=metadata_or_empty, kw_only=True)
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for an empty ``mask_url`` or bad segments."""

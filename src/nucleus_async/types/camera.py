@@ -7,6 +7,7 @@ import enum
 import attrs
 
 from .._errors import ValidationError
+from ._reading import check_unless_read
 from .base import check_number, check_optional_number
 from .geometry import Point3D, Quaternion
 from .wire_unit import WireUnit
@@ -59,7 +60,7 @@ class CameraParams(WireUnit):
     p2: float | None = None
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for a wrong pose type, a bad number or an unknown model."""

@@ -12,6 +12,7 @@ import attrs
 from .._errors import ValidationError
 from .._json import dumps_text
 from ._codec import codec
+from ._reading import check_unless_read
 from .base import (
     JSONDict,
     check_finite_vector,
@@ -42,7 +43,7 @@ class DatasetItemEmbeddingInfo(WireUnit):
     embedding_vector: list[float]
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self, obj: str | None = None) -> None:
         """Raises ``ValidationError`` for a non-string index id or a non-finite vector."""
@@ -106,7 +107,7 @@ class DatasetItem(WireUnit):
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` unless the item can be uploaded.

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from .._errors import ValidationError
+from ._reading import check_unless_read
 from .base import check_number, check_optional_number
 from .wire_unit import WireUnit
 
@@ -35,7 +36,7 @@ class Point(WireUnit):
     y: float
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` unless both coordinates are finite numbers."""
@@ -57,7 +58,7 @@ class Point3D(WireUnit):
     z: float
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` unless every coordinate is a finite number."""
@@ -110,7 +111,7 @@ class Quaternion(WireUnit):
     w: float
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` unless every component is a finite number."""
@@ -137,7 +138,7 @@ class Keypoint(WireUnit):
     visible: bool = True
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for bad coordinates or a visible point without them."""

@@ -1,4 +1,4 @@
-"""Response types: DatasetInfo and the UploadResponse folded from synchronous append answers."""
+"""Response types: what the service answers about datasets (info, scenes, indexes, uploads)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import attrs
 from .base import JSONDict
 from .wire_unit import WireUnit
 
-__all__ = ["DatasetInfo", "UploadResponse"]
+__all__ = ["DatasetInfo", "EmbeddingIndex", "ScenesListEntry", "UploadResponse"]
 
 
 def _list_or_empty(value: list[str] | None) -> list[str]:
@@ -57,6 +57,50 @@ class DatasetInfo(WireUnit):
             return self[key]
         except KeyError:
             return default
+
+
+@attrs.frozen
+class ScenesListEntry(WireUnit):
+    """One scene of ``Dataset.scenes``: read as attributes or ``entry["key"]``.
+
+    Attributes:
+        id: Nucleus-generated scene ID (``scn_…``)
+        reference_id: User-defined reference ID of the scene
+        type: ``lidar`` or ``video``
+        metadata: The scene's metadata
+    """
+
+    id: str
+    reference_id: str
+    type: str
+    metadata: dict[str, Any] | None = attrs.field(factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+
+@attrs.frozen
+class EmbeddingIndex(WireUnit):
+    """An embedding index of a dataset (``Dataset.embedding_indexes``).
+
+    Attributes:
+        id: Nucleus-generated index ID
+        status: ``Creating``, ``Completed`` or ``Errored``
+        index_type: ``Internal`` or ``Custom``
+        index_level: ``Image`` or ``Object``
+        embedding_type: The kind of embedding the index holds
+        embedding_dimension: Length of each embedding vector
+    """
+
+    id: str
+    status: str
+    index_type: str
+    index_level: str
+    embedding_type: str
+    embedding_dimension: int
 
 
 _COUNTERS = ("new_items", "updated_items", "ignored_items", "upload_errors")

@@ -10,6 +10,7 @@ import attrs
 
 from .._errors import ValidationError
 from ._codec import codec
+from ._reading import check_unless_read
 from .base import JSONDict, check_mapping, metadata_or_empty
 from .dataset_item import DatasetItem, DatasetItemType
 from .wire_unit import WireUnit
@@ -129,7 +130,7 @@ class LidarScene(WireUnit):
                 self.sensors.update(dict.fromkeys(frame.items))
         # A scene may be built empty and filled later; a non-empty one is checked at once.
         if self.frames and not self.skip_validate:
-            self.validate()
+            check_unless_read(self)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LidarScene):

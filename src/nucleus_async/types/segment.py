@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 from .._errors import ValidationError
+from ._reading import check_unless_read
 from .base import check_mapping
 from .wire_unit import WireUnit
 
@@ -35,7 +36,7 @@ class Segment(WireUnit):
     metadata: dict[str, Any] | None = None
 
     def __attrs_post_init__(self) -> None:
-        self.validate()
+        check_unless_read(self)
 
     def validate(self) -> None:
         """Raises ``ValidationError`` for a boolean index or non-dict metadata."""

@@ -104,8 +104,8 @@ def dataset_items(req: ApiRequest) -> dict[str, Any]:
 
 @routes.get("dataset/{ds}/model_runs")
 def model_runs(req: ApiRequest) -> list[Any]:
-    req.owned_dataset()
-    return []
+    """The dataset's model run ids, the same list as `info`'s `model_run_ids`."""
+    return req.store.runs.ids_of_dataset(req.owned_dataset().id)
 
 
 # `GET dataset/{ds}/slices` lives in routes/slices.py.

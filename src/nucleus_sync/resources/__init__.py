@@ -6,6 +6,7 @@ from __future__ import annotations
 from nucleus_sync.resources.dataset import Dataset
 from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
+from nucleus_sync.resources.model_run import ModelRun
 from nucleus_sync.resources.slice import Slice
 
-__all__ = ["AsyncJob", "Dataset", "Model", "Slice"]
+__all__ = ["AsyncJob", "Dataset", "Model", "ModelRun", "Slice"]

@@ -12,11 +12,14 @@ from nucleus_async import (
     Annotation,
     DatasetInfo,
     DatasetItem,
+    EmbeddingIndex,
     LidarScene,
     Prediction,
+    ScenesListEntry,
     SliceBuilderFilters,
     SliceBuilderMethods,
     SliceType,
+    Track,
     UploadResponse,
     VideoScene,
 )
@@ -26,6 +29,7 @@ from nucleus_sync import _runtime as _rt
 from nucleus_sync._runtime import Pager
 from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
+from nucleus_sync.resources.model_run import ModelRun
 from nucleus_sync.resources.slice import Slice
 
 
@@ -74,33 +78,62 @@ class Dataset(_rt.SyncResource):
         self._core.id = value
 
     @property
-    def name(self) -> str | None:
-        return self._core.name
-
-    @name.setter
-    def name(self, value: str | None) -> None:
-        self._core.name = value
-
-    @property
-    def is_scene(self) -> bool | None:
-        return self._core.is_scene
-
-    @is_scene.setter
-    def is_scene(self, value: bool | None) -> None:
-        self._core.is_scene = value
-
-    @property
-    def use_privacy_mode(self) -> bool | None:
-        return self._core.use_privacy_mode
-
-    @use_privacy_mode.setter
-    def use_privacy_mode(self, value: bool | None) -> None:
-        self._core.use_privacy_mode = value
-
-    @property
     def dataset_id(self) -> str:
         """The dataset's id (``ds_…``)."""
         return self._core.dataset_id
+
+    @property
+    def name(self) -> str:
+        """User-defined name of the Dataset (fetched once when not known from creation)."""
+        return _rt.call(lambda: self._core.name)
+
+    @property
+    def is_scene(self) -> bool:
+        """Whether or not the dataset contains scenes exclusively (fetched once)."""
+        return _rt.call(lambda: self._core.is_scene)
+
+    @property
+    def use_privacy_mode(self) -> bool:
+        """Whether or not the dataset was created for privacy mode (fetched once)."""
+        return _rt.call(lambda: self._core.use_privacy_mode)
+
+    @property
+    def size(self) -> int:
+        """Number of items in the Dataset."""
+        return _rt.call(lambda: self._core.size)
+
+    @property
+    def items(self) -> list[DatasetItem]:
+        """List of all DatasetItem objects in the Dataset.
+
+        We recommend :meth:`items_generator` if the Dataset has more than 200k items.
+        """
+        return _rt.call(lambda: self._core.items)
+
+    @property
+    def scenes(self) -> list[ScenesListEntry]:
+        """ID, reference ID, type, and metadata of every scene in the Dataset."""
+        return _rt.call(lambda: self._core.scenes)
+
+    @property
+    def model_runs(self) -> list[Any]:
+        """List of all model runs associated with the Dataset (the service's list, as sent)."""
+        return _rt.call(lambda: self._core.model_runs)
+
+    @property
+    def slices(self) -> list[Slice]:
+        """Every slice of the dataset (``name``, ``type``, ``created_at`` cached on each)."""
+        return cast("list[Slice]", _rt.wrap(_rt.call(lambda: self._core.slices), self))
+
+    @property
+    def tracks(self) -> list[Track]:
+        """Tracks unique to this dataset."""
+        return _rt.call(lambda: self._core.tracks)
+
+    @property
+    def embedding_indexes(self) -> list[EmbeddingIndex]:
+        """Gets all the embedding indexes belonging to this Dataset."""
+        return _rt.call(lambda: self._core.embedding_indexes)
 
     def append(
         self,
@@ -153,6 +186,47 @@ class Dataset(_rt.SyncResource):
             ),
         )
 
+    def add_items_from_dir(
+        self,
+        dirname: str | None = None,
+        existing_dirname: str | None = None,
+        privacy_mode_proxy: str = "",
+        allowed_file_types: tuple[str, ...] = ("png", "jpg", "jpeg"),
+        skip_size_warning: bool = False,
+        update_items: bool = False,
+    ) -> UploadResponse | None:
+        """Appends an item for every image file found (recursively) below a directory.
+
+        Each item's reference id is its path relative to the directory. More than 500 files
+        need ``skip_size_warning=True`` (a guard against a mistyped path). Returns the
+        ``append`` answer, or ``None`` when no file matched.
+        """
+        return _rt.call(
+            self._core.add_items_from_dir,
+            dirname,
+            existing_dirname,
+            privacy_mode_proxy,
+            allowed_file_types,
+            skip_size_warning,
+            update_items,
+        )
+
+    def append_scenes(
+        self,
+        scenes: list[LidarScene],
+        update: bool | None = False,
+        asynchronous: bool | None = False,
+    ) -> AsyncJob:
+        """Appends scenes (the official client's older name for :meth:`append` of scenes).
+
+        Scenes are always uploaded by a job here, so ``asynchronous`` is accepted and the
+        :class:`AsyncJob` is returned whatever it says.
+        """
+        return cast(
+            "AsyncJob",
+            _rt.wrap(_rt.call(self._core.append_scenes, scenes, update, asynchronous), self),
+        )
+
     def info(self) -> DatasetInfo:
         """Fetches information about the dataset (name, length, model runs, slices, schemas)."""
         return _rt.call(self._core.info)
@@ -200,6 +274,50 @@ class Dataset(_rt.SyncResource):
             "dict[str, Any] | AsyncJob",
             _rt.wrap(
                 _rt.call(self._core.update_item_metadata, _rt.unwrap(mapping), asynchronous), self
+            ),
+        )
+
+    def get_tags(self) -> list[str]:
+        """The tags of the dataset."""
+        return _rt.call(self._core.get_tags)
+
+    def add_tags(self, tags: list[str]) -> list[str]:
+        """Adds tags to the dataset; returns every tag the dataset now has."""
+        return _rt.call(self._core.add_tags, tags)
+
+    def remove_tags(self, tags: list[str]) -> list[str]:
+        """Removes tags from the dataset; returns the tags that remain."""
+        return _rt.call(self._core.remove_tags, tags)
+
+    def export_class_labels(self, slice_id: str | None = None) -> list[Any]:
+        """The class labels of the dataset's annotations (or of one slice's, by ``slice_id``)."""
+        return _rt.call(self._core.export_class_labels, slice_id)
+
+    def create_model_run(
+        self,
+        name: str,
+        reference_id: str | None = None,
+        model_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        annotation_metadata_schema: dict[str, Any] | None = None,
+    ) -> ModelRun:
+        """Creates a run of a model (by ``reference_id`` or ``model_id``) on this dataset.
+
+        Deprecated upstream: ``upload_predictions(model, ...)`` makes and reuses a run by
+        itself. Returns the new :class:`ModelRun`.
+        """
+        return cast(
+            "ModelRun",
+            _rt.wrap(
+                _rt.call(
+                    self._core.create_model_run,
+                    name,
+                    reference_id,
+                    model_id,
+                    _rt.unwrap(metadata),
+                    _rt.unwrap(annotation_metadata_schema),
+                ),
+                self,
             ),
         )
 
@@ -674,6 +792,35 @@ class Dataset(_rt.SyncResource):
         """
         return cast("Slice", _rt.wrap(_rt.call(self._core.create_slice, name, reference_ids), self))
 
+    def create_slice_by_ids(
+        self,
+        name: str,
+        dataset_item_ids: list[str] | None = None,
+        scene_ids: list[str] | None = None,
+        annotation_ids: list[str] | None = None,
+        prediction_ids: list[str] | None = None,
+    ) -> Slice:
+        """Creates a Slice of dataset items, scenes, annotations or predictions by their IDs.
+
+        The ids are Nucleus-generated (``di_…``, ``scn_…``, ``ann_…``, ``pred_…``); give at
+        least one list (else ``ValidationError``, before any request). Returns the new slice,
+        its ``name`` and ``dataset_id`` cached.
+        """
+        return cast(
+            "Slice",
+            _rt.wrap(
+                _rt.call(
+                    self._core.create_slice_by_ids,
+                    name,
+                    dataset_item_ids,
+                    scene_ids,
+                    annotation_ids,
+                    prediction_ids,
+                ),
+                self,
+            ),
+        )
+
     def build_slice(
         self,
         name: str,
@@ -713,10 +860,6 @@ class Dataset(_rt.SyncResource):
         return cast(
             "list[Slice]", _rt.wrap(_rt.call(self._core.get_slices, name, slice_type), self)
         )
-
-    def slices(self) -> list[Slice]:
-        """Every slice of the dataset (``name``, ``type``, ``created_at`` cached on each)."""
-        return cast("list[Slice]", _rt.wrap(_rt.call(self._core.slices), self))
 
     def create_custom_index(self, embeddings_urls: list[str], embedding_dim: int) -> AsyncJob:
         """Processes user-provided embeddings for the dataset to use with autotag and simsearch.

@@ -88,6 +88,16 @@ class AsyncJob(_rt.SyncResource):
             ),
         )
 
+    @classmethod
+    def from_id(cls, job_id: str, client: SessionSource) -> AsyncJob:
+        """Creates a job instance from a specific job Id (one request, for its status)."""
+        return cast(
+            "AsyncJob",
+            _rt.wrap(
+                _rt.call(cls._core_cls.from_id, job_id, _rt.unwrap(client)), _rt.find_owner(client)
+            ),
+        )
+
     def status(self) -> dict[str, Any]:
         """Fetches status of the job and an informative message on job progress.
 

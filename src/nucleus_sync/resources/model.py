@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import Any, ClassVar, cast
 
+from nucleus_async import Prediction
 from nucleus_async._session import SessionSource
+from nucleus_async.resources._refs import DatasetRef
 from nucleus_async.resources.model import Model as _CoreModel
 from nucleus_sync import _runtime as _rt
 from nucleus_sync.resources.jobs import AsyncJob
+from nucleus_sync.resources.model_run import ModelRun
 
 
 @_rt.register
@@ -45,6 +48,7 @@ class Model(_rt.SyncResource):
         client: SessionSource,
         bundle_name: str | None = None,
         tags: list[str] | None = None,
+        trained_slice_ids: list[str] | None = None,
     ) -> None:
         _rt.init_twin(
             self,
@@ -57,6 +61,7 @@ class Model(_rt.SyncResource):
             _rt.unwrap(client),
             bundle_name,
             tags,
+            trained_slice_ids,
         )
 
     @property
@@ -108,11 +113,11 @@ class Model(_rt.SyncResource):
         self._core.tags = value
 
     @property
-    def trained_slice_ids(self) -> list[str]:
+    def trained_slice_ids(self) -> Any:
         return self._core.trained_slice_ids
 
     @trained_slice_ids.setter
-    def trained_slice_ids(self, value: list[str]) -> None:
+    def trained_slice_ids(self, value: Any) -> None:
         self._core.trained_slice_ids = value
 
     @property
@@ -167,6 +172,46 @@ class Model(_rt.SyncResource):
             Removing a tag the model does not have raises ``BadRequestError`` (400).
         """
         return _rt.call(self._core.remove_tags, tags)
+
+    def add_trained_slice_ids(self, slice_ids: list[str]) -> dict[str, Any]:
+        """Record slices (``slc_…``) the model was trained on; returns the service's answer."""
+        return _rt.call(self._core.add_trained_slice_ids, slice_ids)
+
+    def remove_trained_slice_ids(self, slide_ids: list[str]) -> dict[str, Any]:
+        """Forget slices the model was trained on (``slide_ids``: the official spelling)."""
+        return _rt.call(self._core.remove_trained_slice_ids, slide_ids)
+
+    def create_run(
+        self,
+        name: str,
+        dataset: DatasetRef,
+        predictions: Iterable[Prediction] | AsyncIterable[Prediction],
+        metadata: dict[str, Any] | None = None,
+        asynchronous: bool = False,
+    ) -> ModelRun:
+        """Creates a model run on ``dataset`` and uploads ``predictions`` to it.
+
+        Deprecated upstream (``Dataset.upload_predictions(model, predictions)`` makes and
+        reuses a run by itself) and kept for code written for the official client. With
+        ``asynchronous=True`` the predictions are uploaded by a job that is not waited for.
+
+        Returns:
+            The new :class:`ModelRun`.
+        """
+        return cast(
+            "ModelRun",
+            _rt.wrap(
+                _rt.call(
+                    self._core.create_run,
+                    name,
+                    _rt.unwrap(dataset),
+                    predictions,
+                    _rt.unwrap(metadata),
+                    asynchronous,
+                ),
+                self,
+            ),
+        )
 
     def evaluate(self, scenario_test_names: list[str]) -> AsyncJob:
         """Evaluates this on the specified Unit Tests.

@@ -25,13 +25,13 @@ class Slice(_rt.SyncResource):
     Create one with ``dataset.create_slice(name, reference_ids)``, or get one by id with
     ``client.get_slice(slice_id)`` (no request).
 
-    The async core has no lazy network properties: ``name``, ``dataset_id``, ``description``,
-    ``created_at``, ``pending_job_count``, ``type`` and ``tags`` are plain attributes, ``None``
-    until :meth:`info` fills them (``Dataset.get_slices``/``slices`` fill most of them from the
-    listing). ::
+    ``name``, ``dataset_id``, ``description``, ``created_at``, ``pending_job_count`` and
+    ``type`` are fetched attributes, as in the official client: awaiting one answers from the
+    values already known (``Dataset.get_slices`` and ``slices`` fill most of them from the
+    listing) and otherwise calls :meth:`info` once. ``tags`` and ``items`` fetch on every read.
+    ::
 
         slc = client.get_slice("slc_123")
-        slc.info()
         print(slc.name, slc.dataset_id)
     """
 
@@ -50,62 +50,6 @@ class Slice(_rt.SyncResource):
         self._core.id = value
 
     @property
-    def name(self) -> str | None:
-        return self._core.name
-
-    @name.setter
-    def name(self, value: str | None) -> None:
-        self._core.name = value
-
-    @property
-    def dataset_id(self) -> str | None:
-        return self._core.dataset_id
-
-    @dataset_id.setter
-    def dataset_id(self, value: str | None) -> None:
-        self._core.dataset_id = value
-
-    @property
-    def description(self) -> str | None:
-        return self._core.description
-
-    @description.setter
-    def description(self, value: str | None) -> None:
-        self._core.description = value
-
-    @property
-    def created_at(self) -> datetime | None:
-        return self._core.created_at
-
-    @created_at.setter
-    def created_at(self, value: datetime | None) -> None:
-        self._core.created_at = value
-
-    @property
-    def pending_job_count(self) -> int | None:
-        return self._core.pending_job_count
-
-    @pending_job_count.setter
-    def pending_job_count(self, value: int | None) -> None:
-        self._core.pending_job_count = value
-
-    @property
-    def type(self) -> str | None:
-        return self._core.type
-
-    @type.setter
-    def type(self, value: str | None) -> None:
-        self._core.type = value
-
-    @property
-    def tags(self) -> list[str] | None:
-        return self._core.tags
-
-    @tags.setter
-    def tags(self, value: list[str] | None) -> None:
-        self._core.tags = value
-
-    @property
     def slice_id(self) -> str:
         """The slice's id (``slc_…``)."""
         return self._core.slice_id
@@ -120,6 +64,41 @@ class Slice(_rt.SyncResource):
                 _rt.find_owner(client),
             ),
         )
+
+    @property
+    def name(self) -> str | None:
+        """The slice's name (fetched with :meth:`info` when not yet known)."""
+        return _rt.call(lambda: self._core.name)
+
+    @property
+    def dataset_id(self) -> str | None:
+        """The id of the dataset the slice belongs to (fetched when not yet known)."""
+        return _rt.call(lambda: self._core.dataset_id)
+
+    @property
+    def description(self) -> str | None:
+        """The slice's description (fetched when not yet known)."""
+        return _rt.call(lambda: self._core.description)
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When the slice was created (fetched when not yet known)."""
+        return _rt.call(lambda: self._core.created_at)
+
+    @property
+    def pending_job_count(self) -> int | None:
+        """Jobs still running on the slice (fetched when not yet known)."""
+        return _rt.call(lambda: self._core.pending_job_count)
+
+    @property
+    def type(self) -> str | None:
+        """``dataset_item``, ``object`` or ``scene`` (fetched when not yet known)."""
+        return _rt.call(lambda: self._core.type)
+
+    @property
+    def tags(self) -> list[str]:
+        """The slice's tags, fetched on every read (they change with :meth:`add_tags`)."""
+        return _rt.call(lambda: self._core.tags)
 
     def info(self) -> dict[str, Any]:
         """Retrieves the name, slice_id, and dataset_id of the Slice.
@@ -145,6 +124,16 @@ class Slice(_rt.SyncResource):
         We recommend :meth:`items_generator` if the Slice has more than 200k items.
         """
         return _rt.call(self._core.dataset_items)
+
+    @property
+    def items(self) -> list[Any]:
+        """Every member of the slice, fetched on each read.
+
+        Following the slice's type: ``DatasetItem`` objects for a ``dataset_item`` slice,
+        annotations and predictions for an ``object`` slice, scenes for a ``scene`` slice.
+        We recommend :meth:`items_generator` if the slice has more than 200k items.
+        """
+        return _rt.call(lambda: self._core.items)
 
     def items_generator(self, page_size: int = 100000) -> Pager[DatasetItem]:
         """Iterator over every item of the slice, fetched page by page.
@@ -216,6 +205,10 @@ class Slice(_rt.SyncResource):
         its instructions and geometries configured. Returns the job creating the tasks.
         """
         return cast("AsyncJob", _rt.wrap(_rt.call(self._core.send_to_labeling, project_id), self))
+
+    def export_class_labels(self) -> list[Any]:
+        """Fetches the class labels of the annotations in the slice (the service's list)."""
+        return _rt.call(self._core.export_class_labels)
 
     def add_tags(self, tags: list[str]) -> dict[str, Any]:
         """Tags the slice (extra, as in the official client)."""
