@@ -34,12 +34,14 @@ TOPICS: dict[str, dict[str, list[str]]] = {
             "query_items",
             "update_item_metadata",
             "delete_item",
+            "add_items_from_dir",
         ],
         "Scenes": [
             "get_scene",
             "get_scene_from_item_ref_id",
             "update_scene_metadata",
             "delete_scene",
+            "append_scenes",
         ],
         "Ground truth": [
             "ground_truth_loc",
@@ -49,6 +51,7 @@ TOPICS: dict[str, dict[str, list[str]]] = {
             "delete_tracks",
             "add_taxonomy",
             "delete_taxonomy",
+            "export_class_labels",
         ],
         "Predictions and evaluation": [
             "prediction_loc",
@@ -56,8 +59,10 @@ TOPICS: dict[str, dict[str, list[str]]] = {
             "predictions_refloc",
             "export_predictions",
             "calculate_evaluation_metrics",
+            "create_model_run",
         ],
-        "Slices": ["build_slice", "get_slices", "slices"],
+        "Slices": ["build_slice", "create_slice_by_ids", "get_slices"],
+        "Tags": ["get_tags", "add_tags", "remove_tags"],
         "Indexes and embeddings": [
             "create_image_index",
             "create_object_index",
