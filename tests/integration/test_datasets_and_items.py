@@ -100,10 +100,26 @@ async def test_duplicate_reference_ids_are_rejected_before_any_request(
 async def test_missing_local_file_is_rejected_before_upload(
     dataset: Any, tmp_path: Path, emulator: Emulator
 ) -> None:
-    items = [nucleus.DatasetItem(image_location=str(tmp_path / "absent.png"), reference_id="x")]
-    with pytest.raises(nucleus.NotFoundError, match=r"absent\.png"):
+    absent = str(tmp_path / "absent.png")
+    items = [nucleus.DatasetItem(image_location=absent, reference_id="x")]
+    with pytest.raises(nucleus.LocalFileNotFoundError) as caught:
         await dataset.append(items)
+    assert str(caught.value) == f"[x] image_location: local file {absent!r} does not exist"
+    assert isinstance(caught.value, FileNotFoundError)
+    assert not isinstance(caught.value, nucleus.NucleusAPIError)  # no request was made
+    assert (caught.value.filename, caught.value.obj) == (absent, "x")
     assert await all_items(dataset) == []
+
+
+async def test_missing_local_files_are_counted_beyond_the_first(
+    dataset: Any, tmp_path: Path
+) -> None:
+    items = [
+        nucleus.DatasetItem(image_location=str(tmp_path / f"absent-{i}.png"), reference_id=f"x{i}")
+        for i in range(3)
+    ]
+    with pytest.raises(FileNotFoundError, match=r"^\[x0\] .*\(and 2 more missing local file"):
+        await dataset.append(items)
 
 
 async def test_append_streams_from_a_generator_and_an_async_generator(
