@@ -122,6 +122,16 @@ async def test_missing_local_files_are_counted_beyond_the_first(
         await dataset.append(items)
 
 
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_append_to_an_unknown_dataset_names_the_dataset_not_a_hidden_route(
+    client: Any, asynchronous: bool
+) -> None:
+    dataset = await client.get_dataset("ds_nope")
+    with pytest.raises(nucleus.NotFoundError) as caught:
+        await dataset.append(remote_items(2), asynchronous=asynchronous)
+    assert str(caught.value) == "Dataset ds_nope not found (while appending items)"
+
+
 async def test_append_streams_from_a_generator_and_an_async_generator(
     aclient: nucleus.NucleusClient,
 ) -> None:

@@ -100,18 +100,29 @@ class Dataset(Resource):
     def _model_route(self, model: Model, suffix: str) -> str:
         return self._route(f"model/{segment(model_id_of(model))}/{suffix}")
 
-    async def _privacy_mode(self) -> bool:
+    async def _privacy_mode(self, operation: str) -> bool:
         if self.use_privacy_mode is None:
-            response = await self._transport.request("GET", self._route("use_privacy_mode"))
+            response = await self._lookup("use_privacy_mode", operation)
             self.use_privacy_mode = bool(response.get("use_privacy_mode", False))
         return self.use_privacy_mode
 
-    async def _is_scene(self) -> bool:
+    async def _is_scene(self, operation: str) -> bool:
         if self.is_scene is None:
-            response = await self._transport.request("GET", self._route("is_scene"))
+            response = await self._lookup("is_scene", operation)
             value = response.get("is_scene") if isinstance(response, Mapping) else response
             self.is_scene = bool(value)
         return self.is_scene
+
+    async def _lookup(self, flag: str, operation: str) -> Any:
+        """A flag of the dataset, asked before ``operation`` (a request the user never made).
+
+        A 404 there means the dataset does not exist: say so, naming what the user was doing
+        rather than the hidden route.
+        """
+        try:
+            return await self._transport.request("GET", self._route(flag))
+        except NotFoundError as exc:
+            raise NotFoundError(f"Dataset {self.id} not found (while {operation})") from exc
 
     # -- items ----------------------------------------------------------------------------
 
@@ -161,12 +172,13 @@ class Dataset(Resource):
             update=update,
             batch_size=batch_size,
             local_files_per_upload_request=local_files_per_upload_request,
-            privacy_mode=await self._privacy_mode(),
+            privacy_mode=await self._privacy_mode("appending items"),
         )
 
     async def _append_async(self, items: AnyIterable[Any], update: bool) -> AsyncJob:
         collected = [item async for item in iterate(items)]
-        item_list = check_async_items(collected, privacy_mode=await self._privacy_mode())
+        privacy_mode = await self._privacy_mode("appending items")
+        item_list = check_async_items(collected, privacy_mode=privacy_mode)
         request_id = await upload_ndjson(
             self._transport, self.id, (item.to_payload() for item in item_list)
         )
@@ -176,8 +188,9 @@ class Dataset(Resource):
         return AsyncJob.from_json(response, self._session)
 
     async def _append_scenes(self, scenes: Sequence[Scene], update: bool) -> AsyncJob:
-        check_scene_upload(self.id, scenes, is_scene=await self._is_scene())
-        validate_scenes(scenes, privacy_mode=await self._privacy_mode())
+        is_scene = await self._is_scene("appending scenes")
+        check_scene_upload(self.id, scenes, is_scene=is_scene)
+        validate_scenes(scenes, privacy_mode=await self._privacy_mode("appending scenes"))
         response = await upload_scenes(self._transport, self.id, scenes, update=update)
         return AsyncJob.from_json(response, self._session)
 
@@ -304,7 +317,7 @@ class Dataset(Resource):
         Returns ``None`` without a request when the dataset is not a scene dataset (asking
         the service whether it is, once, if unknown).
         """
-        if not await self._is_scene():
+        if not await self._is_scene("finding the scene of an item"):
             return None
         response = await self._transport.request(
             "GET", self._route(f"scene/{segment(item_reference_id)}?from_item=1")

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from .._errors import ValidationError
+from .._errors import NotFoundError, ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 from .._pagination import AsyncPager
 from .._session import SessionSource
@@ -181,9 +181,13 @@ class Slice(Resource):
         self._cache(response)
         return response
 
-    async def _dataset_id(self) -> str:
+    async def _dataset_id(self, operation: str) -> str:
         if self.dataset_id is None:
-            await self.info()
+            try:
+                await self.info()
+            except NotFoundError as exc:
+                # The user called ``operation``, not ``info``: name the slice and what it was for.
+                raise NotFoundError(f"Slice {self.id} not found (while {operation})") from exc
         if self.dataset_id is None:
             raise ValueError(f"The service reported no dataset_id for slice {self.id}")
         return self.dataset_id
@@ -195,7 +199,7 @@ class Slice(Resource):
         10,000 per request). Fetches :meth:`info` first if the slice's ``dataset_id`` is not
         cached. Returns ``{"slice_id": str, "new_items": [str]}``.
         """
-        dataset_id = await self._dataset_id()
+        dataset_id = await self._dataset_id("appending items")
         result: dict[str, Any] = await self._transport.request(
             "POST",
             self._route("append"),
