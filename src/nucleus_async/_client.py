@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
@@ -17,6 +16,7 @@ from ._retry import RetryPolicy
 from ._routes import segment
 from ._session import Session
 from ._transport import Response, Transport
+from ._warnings import warn
 from .resources.dataset import Dataset
 from .resources.jobs import AsyncJob, list_jobs, wait_for_jobs
 from .resources.model import Model
@@ -127,7 +127,7 @@ class NucleusClient:
         omitting it is deprecated and means ``False``.
         """
         if is_scene is None:
-            warnings.warn(
+            warn(
                 "create_dataset without is_scene is deprecated; pass is_scene=False for items "
                 "or is_scene=True for scenes.",
                 DeprecationWarning,
@@ -468,7 +468,7 @@ class NucleusClient:
     ) -> list[AsyncJob]:
         """Fetches the jobs of this key, filtered by status, dates, types and dataset."""
         if date_limit is not None:
-            warnings.warn(
+            warn(
                 "date_limit is no longer supported; use from_date and to_date.",
                 DeprecationWarning,
                 stacklevel=2,

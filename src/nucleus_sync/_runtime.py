@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, T
 
 import anyio
 
+from nucleus_async._warnings import call_site
+
 # asyncio and the portal are imported where the loop thread starts: importing nucleus_sync
 # should not pay for them (about 40 ms) before the first call.
 if TYPE_CHECKING:
@@ -256,11 +258,14 @@ def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) ->
     waits briefly for its cleanup, and re-raises.
     """
     _check_caller()
+    # The core's warnings name the user's line, not this thread-hop (see nucleus_async._warnings).
+    user_frame = sys._getframe(_caller_stacklevel() - 1)
     lease, portal = _runtime.acquire()
     try:
         finished = threading.Event()
 
         async def run() -> T:
+            call_site.set(user_frame)  # in this task's own context only
             try:
                 return await fn(*args, **kwargs)
             finally:

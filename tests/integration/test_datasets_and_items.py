@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import pytest
 
 import nucleus_async as nucleus
@@ -53,6 +56,26 @@ async def test_create_dataset_without_is_scene_warns(aclient: nucleus.NucleusCli
     with pytest.warns(DeprecationWarning):
         dataset = await aclient.create_dataset("legacy")
     assert dataset.is_scene is False
+
+
+async def test_a_core_warning_points_at_the_users_line_on_both_faces(
+    face: str, aclient: nucleus.NucleusClient, sclient: Any
+) -> None:
+    def blocking_script() -> int:
+        line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+        sclient.create_dataset("legacy")
+        return line
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if face == "async":
+            line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+            await aclient.create_dataset("legacy")
+        else:
+            line = await anyio.to_thread.run_sync(blocking_script)
+    [warning] = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert "create_dataset without is_scene is deprecated" in str(warning.message)
+    assert (warning.filename, warning.lineno) == (__file__, line)
 
 
 async def test_append_remote_items_counts_every_item(dataset: Any) -> None:
