@@ -26,7 +26,7 @@ import threading
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Generator, Iterator
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
 import anyio
@@ -259,7 +259,10 @@ def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) ->
     """
     _check_caller()
     # The core's warnings name the user's line, not this thread-hop (see nucleus_async._warnings).
-    user_frame = sys._getframe(_caller_stacklevel() - 1)
+    try:
+        user_frame: FrameType | None = sys._getframe(_caller_stacklevel() - 1)
+    except ValueError:  # no user frame above (the exit handler closing clients)
+        user_frame = None
     lease, portal = _runtime.acquire()
     try:
         finished = threading.Event()
