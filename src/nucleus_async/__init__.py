@@ -9,6 +9,7 @@
         await dataset.append([nucleus.DatasetItem("https://…/1.jpg", "img-1")])
 """
 
+from . import _errors
 from ._client import NucleusClient
 from ._config import ClientConfig, Timeouts
 from ._errors import (
@@ -18,6 +19,7 @@ from ._errors import (
     DuplicateIDError,
     JobError,
     JobTimeoutError,
+    LocalFileNotFoundError,
     ModelCreationError,
     NoAPIKey,
     NotFoundError,
@@ -55,6 +57,14 @@ from .types._codec import use_codec as _use_codec
 # import it), before any submodule can be used.
 _use_codec(_WireConverter())
 
+# Errors are named by the path users import them from (``nucleus_async.NotFoundError`` in a
+# traceback, not ``nucleus_async._errors.NotFoundError``); pickle finds them there too. Data
+# types and resources keep their modules: attrs resolves their annotations there, and the
+# sync generator reads their source there.
+for _name in _errors.__all__:
+    getattr(_errors, _name).__module__ = __name__
+del _name
+
 __all__ = [
     "ASGITransport",
     "AsyncJob",
@@ -68,6 +78,7 @@ __all__ = [
     "JobError",
     "JobStatus",
     "JobTimeoutError",
+    "LocalFileNotFoundError",
     "Model",
     "ModelCreationError",
     "ModelRun",

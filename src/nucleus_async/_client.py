@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
@@ -21,6 +20,7 @@ from ._retry import RetryPolicy
 from ._routes import segment
 from ._session import Session
 from ._transport import Response, Transport
+from ._warnings import warn
 from .resources.dataset import Dataset
 from .resources.jobs import AsyncJob, list_jobs, wait_for_jobs
 from .resources.model import Model
@@ -133,7 +133,7 @@ class NucleusClient:
         omitting it is deprecated and means ``False``.
         """
         if is_scene is None:
-            warnings.warn(
+            warn(
                 "create_dataset without is_scene is deprecated; pass is_scene=False for items "
                 "or is_scene=True for scenes.",
                 DeprecationWarning,
@@ -676,7 +676,7 @@ class NucleusClient:
     ) -> list[AsyncJob]:
         """Fetches the jobs of this key, filtered by status, dates, types and dataset."""
         if date_limit is not None:
-            warnings.warn(
+            warn(
                 "date_limit is no longer supported; use from_date and to_date.",
                 DeprecationWarning,
                 stacklevel=2,

@@ -6,7 +6,9 @@ No exception here ever carries an API key: messages are built from the method, t
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +19,7 @@ __all__ = [
     "DuplicateIDError",
     "JobError",
     "JobTimeoutError",
+    "LocalFileNotFoundError",
     "ModelCreationError",
     "NoAPIKey",
     "NotFoundError",
@@ -87,13 +90,45 @@ class DuplicateIDError(ValidationError):
     """Two units of one upload share an identity (reference id, annotation id)."""
 
 
-class NucleusConnectionError(NucleusError, ConnectionError):
-    """The server could not be reached (after the configured retries)."""
+class LocalFileNotFoundError(ValidationError, FileNotFoundError):
+    """A local file named by an item or annotation does not exist; no request was sent.
 
-    def __init__(self, message: str, *, method: str, route: str) -> None:
+    ``filename`` is the path, ``field`` the field that names it (``image_location``,
+    ``mask_url``) and ``obj`` the reference id of the item or annotation; ``more`` counts the
+    other missing files found in the same check. Being a ``FileNotFoundError``, it is caught
+    by ``except OSError`` like any missing file.
+    """
+
+    def __init__(self, path: str, field: str, obj: str | None = None, more: int = 0) -> None:
+        also = f" (and {more} more missing local file(s))" if more else ""
+        super().__init__(f"local file {path!r} does not exist{also}", field=field, obj=obj)
+        self.more = more
+        self.errno = errno.ENOENT
+        self.strerror = os.strerror(errno.ENOENT)
+        self.filename = path
+
+    def __str__(self) -> str:
+        # OSError's text would be "[Errno 2] No such file or directory: 'path'": keep the
+        # item's reference id and field in it.
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``filename`` lives in OSError's slot, not in ``__dict__``: rebuild through __init__.
+        args = (self.filename, self.field, self.obj, self.more)
+        return (type(self), args, dict(self.__dict__))
+
+
+class NucleusConnectionError(NucleusError, ConnectionError):
+    """The server could not be reached (after the configured retries).
+
+    ``host`` is the ``host:port`` the request went to (no credentials, no path), when known.
+    """
+
+    def __init__(self, message: str, *, method: str, route: str, host: str | None = None) -> None:
         super().__init__(f"{message} ({method.upper()} {route})")
         self.method = method.upper()
         self.route = route
+        self.host = host
 
 
 class NucleusTimeoutError(NucleusConnectionError, TimeoutError):

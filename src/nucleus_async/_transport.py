@@ -30,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 
@@ -69,6 +70,7 @@ __all__ = [
     "Transport",
     "dumps",
     "dumps_batch",
+    "host_of",
     "user_agent",
 ]
 
@@ -84,6 +86,7 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 _BODY_ON_NONE = frozenset({"POST", "PUT", "PATCH"})
 _REDACTED = "<redacted>"
 _DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def user_agent() -> str:
@@ -92,6 +95,21 @@ def user_agent() -> str:
         f"nucleus-sdk/{__version__} (nucleus_async; python {platform.python_version()}; "
         f"{library_version()})"
     )
+
+
+def host_of(url: str) -> str:
+    """``host:port`` of a URL, for errors: no credentials, path or query (a signed URL's)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:  # not a number: the request failed before this could matter
+        port = None
+    if port is None:
+        port = _DEFAULT_PORTS.get(parts.scheme)
+    return host if port is None else f"{host}:{port}"
 
 
 class _Credentials:
@@ -440,10 +458,15 @@ class Transport:
         route: str,
     ) -> NucleusConnectionError:
         detail = self._credentials.scrub(str(failure)) or "no detail"
+        # A signed URL's host is a storage service's, not the endpoint's (and its URL a secret).
+        host = None if route == SIGNED_URL_ROUTE else host_of(self._endpoint)
+        where = host or "the storage host of a signed URL"
+        lead = "Timed out reaching" if issubclass(kind, NucleusTimeoutError) else "Could not reach"
         return kind(
-            f"{failure.reason} after {attempt} attempt(s): {detail}",
+            f"{lead} {where}: {failure.reason} after {attempt} attempt(s): {detail}",
             method=method,
             route=route,
+            host=host,
         )
 
     @staticmethod

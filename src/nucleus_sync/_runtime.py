@@ -26,10 +26,12 @@ import threading
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Generator, Iterator
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
 import anyio
+
+from nucleus_async._warnings import call_site
 
 # asyncio and the portal are imported where the loop thread starts: importing nucleus_sync
 # should not pay for them (about 40 ms) before the first call.
@@ -256,11 +258,17 @@ def call(fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) ->
     waits briefly for its cleanup, and re-raises.
     """
     _check_caller()
+    # The core's warnings name the user's line, not this thread-hop (see nucleus_async._warnings).
+    try:
+        user_frame: FrameType | None = sys._getframe(_caller_stacklevel() - 1)
+    except ValueError:  # no user frame above (the exit handler closing clients)
+        user_frame = None
     lease, portal = _runtime.acquire()
     try:
         finished = threading.Event()
 
         async def run() -> T:
+            call_site.set(user_frame)  # in this task's own context only
             try:
                 return await fn(*args, **kwargs)
             finally:

@@ -117,6 +117,15 @@ async def test_local_masks_are_uploaded_as_files(items: Any, tmp_path: Path) -> 
     assert (await items.refloc("img_4"))["annotations"]["segmentation"] == [masks[4]]
 
 
+async def test_a_missing_local_mask_names_the_file_and_the_item(items: Any, tmp_path: Path) -> None:
+    gone = str(tmp_path / "gone.png")
+    mask = n.SegmentationAnnotation(gone, [n.Segment("car", 1)], "img_1")
+    with pytest.raises(n.LocalFileNotFoundError) as caught:
+        await items.annotate([mask])
+    assert str(caught.value) == f"[img_1] mask_url: local file {gone!r} does not exist"
+    assert isinstance(caught.value, FileNotFoundError)
+
+
 async def test_reupload_is_ignored_unless_update(items: Any) -> None:
     await items.annotate([box(r, metadata={"v": 1}) for r in REFS])
     again = await items.annotate([box(r, metadata={"v": 2}) for r in REFS])

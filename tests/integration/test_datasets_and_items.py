@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import pytest
 
 import nucleus_async as nucleus
@@ -55,6 +58,26 @@ async def test_create_dataset_without_is_scene_warns(aclient: nucleus.NucleusCli
     assert await dataset.is_scene is False
 
 
+async def test_a_core_warning_points_at_the_users_line_on_both_faces(
+    face: str, aclient: nucleus.NucleusClient, sclient: Any
+) -> None:
+    def blocking_script() -> int:
+        line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+        sclient.create_dataset("legacy")
+        return line
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if face == "async":
+            line = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+            await aclient.create_dataset("legacy")
+        else:
+            line = await anyio.to_thread.run_sync(blocking_script)
+    [warning] = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert "create_dataset without is_scene is deprecated" in str(warning.message)
+    assert (warning.filename, warning.lineno) == (__file__, line)
+
+
 async def test_append_remote_items_counts_every_item(dataset: Any) -> None:
     response = await dataset.append(remote_items(95))
     assert (response.new_items, response.updated_items, response.ignored_items) == (95, 0, 0)
@@ -100,10 +123,36 @@ async def test_duplicate_reference_ids_are_rejected_before_any_request(
 async def test_missing_local_file_is_rejected_before_upload(
     dataset: Any, tmp_path: Path, emulator: Emulator
 ) -> None:
-    items = [nucleus.DatasetItem(image_location=str(tmp_path / "absent.png"), reference_id="x")]
-    with pytest.raises(nucleus.NotFoundError, match=r"absent\.png"):
+    absent = str(tmp_path / "absent.png")
+    items = [nucleus.DatasetItem(image_location=absent, reference_id="x")]
+    with pytest.raises(nucleus.LocalFileNotFoundError) as caught:
         await dataset.append(items)
+    assert str(caught.value) == f"[x] image_location: local file {absent!r} does not exist"
+    assert isinstance(caught.value, FileNotFoundError)
+    assert not isinstance(caught.value, nucleus.NucleusAPIError)  # no request was made
+    assert (caught.value.filename, caught.value.obj) == (absent, "x")
     assert await all_items(dataset) == []
+
+
+async def test_missing_local_files_are_counted_beyond_the_first(
+    dataset: Any, tmp_path: Path
+) -> None:
+    items = [
+        nucleus.DatasetItem(image_location=str(tmp_path / f"absent-{i}.png"), reference_id=f"x{i}")
+        for i in range(3)
+    ]
+    with pytest.raises(FileNotFoundError, match=r"^\[x0\] .*\(and 2 more missing local file"):
+        await dataset.append(items)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_append_to_an_unknown_dataset_names_the_dataset_not_a_hidden_route(
+    client: Any, asynchronous: bool
+) -> None:
+    dataset = await client.get_dataset("ds_nope")
+    with pytest.raises(nucleus.NotFoundError) as caught:
+        await dataset.append(remote_items(2), asynchronous=asynchronous)
+    assert str(caught.value) == "Dataset ds_nope not found (while appending items)"
 
 
 async def test_append_streams_from_a_generator_and_an_async_generator(

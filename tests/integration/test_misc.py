@@ -6,9 +6,11 @@ reason), ``create_dataset_from_project`` answers 404, ``export_scale_task_info``
 
 from __future__ import annotations
 
+import socket
 import sys
 from typing import Any
 
+import anyio.to_thread
 import pytest
 
 import nucleus_async as nucleus
@@ -90,3 +92,33 @@ async def test_launch_models_need_the_launch_package(
         await client.create_launch_model("m", "ref", {"predict_fn_or_cls": len})
     with pytest.raises(ModuleNotFoundError, match="scale-launch"):
         await client.create_launch_model_from_dir("m", "ref", {"base_paths": ["."]})
+
+
+async def test_an_unreachable_endpoint_is_named_in_the_connection_error(face: str) -> None:
+    with socket.socket() as sock:  # a port nothing listens on once the socket is closed
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    options: dict[str, Any] = {
+        "endpoint": f"http://127.0.0.1:{port}/v1/nucleus",
+        "retry": nucleus.RetryPolicy(max_attempts=2, sleep=no_sleep),
+        "progress": False,
+    }
+
+    def blocking_script() -> None:
+        import nucleus_sync
+
+        with nucleus_sync.NucleusClient("k", **options) as sync_client:
+            sync_client.list_datasets()
+
+    with pytest.raises(nucleus.NucleusConnectionError) as caught:
+        if face == "async":
+            async with nucleus.NucleusClient("k", **options) as client:
+                await client.list_datasets()
+        else:
+            await anyio.to_thread.run_sync(blocking_script)
+    assert str(caught.value).startswith(f"Could not reach 127.0.0.1:{port}: ConnectError after 2")
+    assert caught.value.host == f"127.0.0.1:{port}"

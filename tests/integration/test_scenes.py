@@ -50,6 +50,20 @@ async def completed(job: Any) -> dict[str, Any]:
     return status
 
 
+async def test_scenes_appended_to_an_unknown_dataset_name_the_dataset(client: Any) -> None:
+    dataset = await client.get_dataset("ds_nope")
+    with pytest.raises(nucleus.NotFoundError) as caught:
+        await dataset.append([lidar_scene("drive-1")])
+    assert str(caught.value) == "Dataset ds_nope not found (while appending scenes)"
+
+
+async def test_the_scene_of_an_item_in_an_unknown_dataset_names_the_dataset(client: Any) -> None:
+    dataset = await client.get_dataset("ds_nope")
+    with pytest.raises(nucleus.NotFoundError) as caught:
+        await dataset.get_scene_from_item_ref_id("drive-1-pc-0")
+    assert str(caught.value) == "Dataset ds_nope not found (while finding the scene of an item)"
+
+
 async def test_lidar_scenes_upload_asynchronously_and_read_back_equal(scene_dataset: Any) -> None:
     scenes = [lidar_scene("drive-1", metadata={"city": "sf"}), lidar_scene("drive-2", frames=3)]
     job = await scene_dataset.append(scenes)

@@ -161,3 +161,10 @@ async def test_send_to_labeling_starts_a_job(filled: Any) -> None:
     job = await slc.send_to_labeling("project_123")
     assert job.job_type == "sendToLabeling"
     await job.wait_until_complete(timeout=30, raise_on_error=False)
+
+
+async def test_append_to_an_unknown_slice_names_the_slice_not_a_hidden_route(client: Any) -> None:
+    slc = await client.get_slice("slc_nope")
+    with pytest.raises(nucleus.NotFoundError) as caught:
+        await slc.append(["img-1"])
+    assert str(caught.value) == "Slice slc_nope not found (while appending items)"

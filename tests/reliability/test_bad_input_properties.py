@@ -1,8 +1,8 @@
 """Bad input is refused on the client, naming the field and the object, before ANY request.
 
 Property-based: a list of valid items (or annotations) with one broken unit at a random place;
-``append``/``annotate`` must raise ``ValidationError`` (``NotFoundError`` for a missing file)
-and the emulator must have seen no upload request at all.
+``append``/``annotate`` must raise ``ValidationError`` (``LocalFileNotFoundError`` for a
+missing file) and the emulator must have seen no upload request at all.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from nucleus_async import (
     BoxAnnotation,
     CategoryAnnotation,
     DatasetItem,
-    NotFoundError,
+    LocalFileNotFoundError,
     PolygonAnnotation,
     ValidationError,
 )
@@ -176,11 +176,11 @@ def test_missing_local_file_is_refused_before_any_request(
                 DatasetItem(image_location=str(missing), reference_id="gone"),
             ]
             before = posts_to(shared_emu, "/append")
-            with pytest.raises(NotFoundError) as caught:
+            with pytest.raises(LocalFileNotFoundError) as caught:
                 await dataset.append(items)
             assert posts_to(shared_emu, "/append") == before
             assert str(missing) in str(caught.value)
-            assert "gone" in str(caught.value)  # names the object too
+            assert "[gone]" in str(caught.value)  # names the object too
 
     _run(scenario())
 

@@ -8,6 +8,8 @@ import pickle
 import pytest
 import respx
 
+import nucleus_async
+from nucleus_async import _errors
 from nucleus_async._config import ClientConfig
 from nucleus_async._errors import (
     AuthenticationError,
@@ -16,6 +18,7 @@ from nucleus_async._errors import (
     DuplicateIDError,
     JobError,
     JobTimeoutError,
+    LocalFileNotFoundError,
     NoAPIKey,
     NotFoundError,
     NucleusAPIError,
@@ -155,7 +158,8 @@ ALL_KINDS: list[NucleusError] = [
     api_error_for_status(404, method="get", route="x", body={"error": "e"}, request_id="r"),
     api_error_for_status(503, method="get", route="x", body="busy"),
     NotFoundError("local file missing"),
-    NucleusConnectionError("ConnectError", method="get", route="x"),
+    LocalFileNotFoundError("img/1.png", "image_location", "img-1", 2),
+    NucleusConnectionError("ConnectError", method="get", route="x", host="nucleus.test:443"),
     NucleusTimeoutError("ReadTimeout", method="get", route="x"),
     ValidationError("bad", field="f", obj="o"),
     DuplicateIDError("dup", field="reference_id"),
@@ -188,3 +192,44 @@ def test_the_message_quotes_an_error_body_that_says_more_than_its_message() -> N
 def test_a_body_of_only_the_message_is_not_repeated() -> None:
     error = api_error_for_status(404, method="get", route="x", body={"error": "gone"})
     assert str(error) == "GET x failed with 404: gone"
+
+
+def test_a_missing_local_file_is_a_client_side_file_not_found_error() -> None:
+    error = LocalFileNotFoundError("img/1.png", "image_location", "img-1")
+    assert str(error) == "[img-1] image_location: local file 'img/1.png' does not exist"
+    assert isinstance(error, FileNotFoundError) and isinstance(error, ValidationError)
+    assert not isinstance(error, NucleusAPIError)  # no request was made, so no status code
+    assert (error.filename, error.errno, error.field, error.obj) == (
+        "img/1.png",
+        2,
+        "image_location",
+        "img-1",
+    )
+
+
+def test_a_missing_local_file_counts_the_others_found_missing() -> None:
+    error = LocalFileNotFoundError("a.png", "mask_url", "img-1", 3)
+    assert str(error) == (
+        "[img-1] mask_url: local file 'a.png' does not exist (and 3 more missing local file(s))"
+    )
+
+
+def test_the_filename_of_a_missing_local_file_survives_pickle() -> None:
+    clone = pickle.loads(pickle.dumps(LocalFileNotFoundError("a.png", "mask_url", "img-1")))
+    assert (clone.filename, clone.errno) == ("a.png", 2)
+
+
+@pytest.mark.parametrize("name", _errors.__all__)
+def test_public_errors_are_named_by_the_public_module(name: str) -> None:
+    cls = getattr(_errors, name)
+    assert cls.__module__ == "nucleus_async"
+    assert getattr(nucleus_async, name) is cls
+    assert getattr(nucleus_async, cls.__qualname__) is cls  # where pickle looks them up
+
+
+def test_a_traceback_names_the_error_by_its_public_path() -> None:
+    import traceback
+
+    error = api_error_for_status(401, method="get", route="dataset")
+    line = traceback.format_exception_only(type(error), error)[-1]
+    assert line.startswith("nucleus_async.AuthenticationError: GET dataset failed with 401")

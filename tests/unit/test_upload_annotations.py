@@ -23,7 +23,7 @@ from nucleus_async import (
     ValidationError,
 )
 from nucleus_async._annotation_groups import predictions_by_type
-from nucleus_async._upload.annotations import MaskFileNotFoundError, merge_upload_answers
+from nucleus_async._upload.annotations import merge_upload_answers
 from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
@@ -340,15 +340,18 @@ async def test_a_local_mask_that_is_not_png_is_refused_before_any_request(
     assert not route.called
 
 
-async def test_a_missing_local_mask_is_a_file_not_found_error(
+async def test_a_missing_local_mask_is_a_file_not_found_error_naming_the_annotation(
     router: respx.MockRouter, client: nucleus_async.NucleusClient, tmp_path: Path
 ) -> None:
     route = router.post(ANNOTATE).respond(json={})
-    mask = SegmentationAnnotation(str(tmp_path / "gone.png"), [Segment("car", 1)], "img_1")
+    gone = str(tmp_path / "gone.png")
+    mask = SegmentationAnnotation(gone, [Segment("car", 1)], "img_1")
     with pytest.raises(FileNotFoundError) as caught:
         await (await client.get_dataset(DS)).annotate([mask])
-    assert isinstance(caught.value, MaskFileNotFoundError)
+    assert isinstance(caught.value, nucleus_async.LocalFileNotFoundError)
     assert isinstance(caught.value, ValidationError)
+    assert str(caught.value) == f"[img_1] mask_url: local file {gone!r} does not exist"
+    assert caught.value.filename == gone
     assert not route.called
 
 

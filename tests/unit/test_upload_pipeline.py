@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 import nucleus_async
-from nucleus_async import NotFoundError, UploadError, ValidationError
+from nucleus_async import LocalFileNotFoundError, NotFoundError, UploadError, ValidationError
 from nucleus_async._config import ClientConfig
 from nucleus_async._transport import FilePart, Transport
 from nucleus_async._upload.budget import MAX_BODY_BYTES_IN_FLIGHT, ByteBudget
@@ -56,7 +56,15 @@ class ThingChecks:
 
 async def thing_parts(units: Sequence[Thing]) -> list[FilePart]:
     paths = [str(unit.path) for unit in units]
-    return await multipart_parts("request", b"{}", "file", paths, lambda _: "image/png")
+    return await multipart_parts(
+        "request",
+        b"{}",
+        "file",
+        paths,
+        lambda _: "image/png",
+        field="path",
+        reference_ids=[unit.reference_id for unit in units],
+    )
 
 
 async def things_exist(units: Sequence[Thing]) -> None:
@@ -432,3 +440,13 @@ async def test_the_budget_builds_the_next_body_only_once_room_is_freed() -> None
         budget.release(8)
         with anyio.fail_after(5):
             await built.wait()
+
+
+async def test_a_file_gone_between_check_and_read_names_its_unit(tmp_path: Path) -> None:
+    present = tmp_path / "a.png"
+    present.write_bytes(b"png")
+    gone = str(tmp_path / "gone.png")
+    with pytest.raises(LocalFileNotFoundError) as caught:
+        await thing_parts([Thing("here", path=str(present)), Thing("late", path=gone)])
+    assert str(caught.value) == f"[late] path: local file {gone!r} does not exist"
+    assert caught.value.filename == gone

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from .._errors import DuplicateIDError, ValidationError
+from .._errors import DuplicateIDError, LocalFileNotFoundError, ValidationError
 from .._iterables import AnyIterable, iterate
 from .._json import dumps
 from .._transport import FilePart, Transport
@@ -28,14 +28,10 @@ from .journal import JournalPath, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size, checked_stream
 from .signed import upload_ndjson
 
-__all__ = ["AnnotationUploader", "MaskFileNotFoundError", "merge_upload_answers"]
+__all__ = ["AnnotationUploader", "merge_upload_answers"]
 
 #: Answer keys that are identities, not counters: the last answer wins.
 _OVERWRITTEN_KEYS = frozenset({"dataset_id", "model_run_id"})
-
-
-class MaskFileNotFoundError(ValidationError, FileNotFoundError):
-    """A segmentation names a local mask file that does not exist."""
 
 
 def merge_upload_answers(total: dict[str, Any], answer: Any) -> None:
@@ -149,24 +145,20 @@ async def _check_local_masks(units: Sequence[Annotation]) -> None:
                 obj=unit.reference_id,
             )
         if i in missing:
-            raise MaskFileNotFoundError(
-                f"Mask file {path} does not exist.", field="mask_url", obj=unit.reference_id
-            )
+            raise LocalFileNotFoundError(path, "mask_url", unit.reference_id, len(missing) - 1)
 
 
 async def _local_mask_parts(update: bool, units: Sequence[Annotation]) -> list[FilePart]:
     request = dumps({"segmentations": [unit.to_payload() for unit in units], "update": update})
-    paths = _mask_paths(units)
-    try:
-        return await multipart_parts(
-            "serialized_request", request, "mask", paths, lambda _: "image/png"
-        )
-    except FileNotFoundError as exc:
-        # Deleted between the check and this attempt.
-        unit = units[paths.index(exc.filename)] if exc.filename in paths else units[0]
-        raise MaskFileNotFoundError(
-            f"Mask file {exc.filename} does not exist.", field="mask_url", obj=unit.reference_id
-        ) from None
+    return await multipart_parts(
+        "serialized_request",
+        request,
+        "mask",
+        _mask_paths(units),
+        lambda _: "image/png",
+        field="mask_url",
+        reference_ids=[unit.reference_id for unit in units],
+    )
 
 
 def _payload(unit: Annotation) -> Any:

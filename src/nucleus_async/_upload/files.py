@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import anyio
 
-from .._errors import ValidationError
+from .._errors import LocalFileNotFoundError, ValidationError
 from .._transport import FilePart
 
 __all__ = [
@@ -55,11 +55,22 @@ async def multipart_parts(
     file_field: str,
     paths: Sequence[str],
     content_type: Callable[[str], str],
+    *,
+    field: str,
+    reference_ids: Sequence[str],
 ) -> list[FilePart]:
-    """A JSON part ``request_field`` followed by one ``file_field`` part per file, in order."""
-    # All of the batch's files in one worker-thread call (a thread hop per file, or three
-    # with aiofiles, costs more than reading 20 KB).
-    contents = await anyio.to_thread.run_sync(read_files, paths)
+    """A JSON part ``request_field`` followed by one ``file_field`` part per file, in order.
+
+    A file gone since it was checked raises ``LocalFileNotFoundError`` naming ``field`` and
+    the reference id (of ``reference_ids``, one a path) that names it.
+    """
+    try:
+        # All of the batch's files in one worker-thread call (a thread hop per file, or three
+        # with aiofiles, costs more than reading 20 KB).
+        contents = await anyio.to_thread.run_sync(read_files, paths)
+    except FileNotFoundError as exc:
+        owner = reference_ids[paths.index(exc.filename)] if exc.filename in paths else None
+        raise LocalFileNotFoundError(exc.filename, field, owner) from None
     parts: list[FilePart] = [(request_field, (None, request, "application/json"))]
     for path, content in zip(paths, contents, strict=True):
         parts.append((file_field, (path, content, content_type(path))))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from .._errors import DuplicateIDError, NotFoundError, ValidationError
+from .._errors import DuplicateIDError, LocalFileNotFoundError, ValidationError
 from .._iterables import AnyIterable
 from .._json import dumps
 from .._transport import FilePart, Transport
@@ -136,18 +136,24 @@ def _image_content_type(path: str) -> str:
 async def _check_local_files_exist(items: Sequence[DatasetItem]) -> None:
     absent = [items[i] for i in await missing_files([item.image_location for item in items])]
     if absent:
-        more = " …" if len(absent) > 5 else ""
-        paths = [str(item.image_location) for item in absent[:5]]
-        refs = [item.reference_id for item in absent[:5]]
-        raise NotFoundError(
-            f"Local file(s) not found: {paths}{more} (image_location of reference ids {refs}{more})"
+        first = absent[0]
+        raise LocalFileNotFoundError(
+            str(first.image_location), "image_location", first.reference_id, len(absent) - 1
         )
 
 
 async def _local_item_parts(update: bool, items: Sequence[DatasetItem]) -> list[FilePart]:
     items_json = dumps([{**item.to_payload(), "update": update} for item in items])
     paths = [item.image_location or "" for item in items]
-    return await multipart_parts("items", items_json, "image", paths, _image_content_type)
+    return await multipart_parts(
+        "items",
+        items_json,
+        "image",
+        paths,
+        _image_content_type,
+        field="image_location",
+        reference_ids=[item.reference_id for item in items],
+    )
 
 
 class _ItemLanes:

@@ -124,17 +124,23 @@ class Dataset(Resource):
     @awaitable_property
     async def is_scene(self) -> bool:
         """Whether or not the dataset contains scenes exclusively (fetched once)."""
-        if self._is_scene is None:
-            response = await self._transport.request("GET", self._route("is_scene"))
-            value = response.get("is_scene") if isinstance(response, Mapping) else response
-            self._is_scene = bool(value)
-        return self._is_scene
+        return await self._scene_flag("reading is_scene")
 
     @awaitable_property
     async def use_privacy_mode(self) -> bool:
         """Whether or not the dataset was created for privacy mode (fetched once)."""
+        return await self._privacy_flag("reading use_privacy_mode")
+
+    async def _scene_flag(self, operation: str) -> bool:
+        if self._is_scene is None:
+            response = await self._lookup("is_scene", operation)
+            value = response.get("is_scene") if isinstance(response, Mapping) else response
+            self._is_scene = bool(value)
+        return self._is_scene
+
+    async def _privacy_flag(self, operation: str) -> bool:
         if self._use_privacy_mode is None:
-            response = await self._transport.request("GET", self._route("use_privacy_mode"))
+            response = await self._lookup("use_privacy_mode", operation)
             self._use_privacy_mode = bool(response.get("use_privacy_mode", False))
         return self._use_privacy_mode
 
@@ -185,6 +191,17 @@ class Dataset(Resource):
         entries = response.get("embedding_indexes") or []
         return [EmbeddingIndex.from_json(entry) for entry in entries]
 
+    async def _lookup(self, flag: str, operation: str) -> Any:
+        """A flag of the dataset, asked before ``operation`` (a request the user never made).
+
+        A 404 there means the dataset does not exist: say so, naming what the user was doing
+        rather than the hidden route.
+        """
+        try:
+            return await self._transport.request("GET", self._route(flag))
+        except NotFoundError as exc:
+            raise NotFoundError(f"Dataset {self.id} not found (while {operation})") from exc
+
     # -- items ----------------------------------------------------------------------------
 
     async def append(
@@ -209,8 +226,9 @@ class Dataset(Resource):
         Returns an ``UploadResponse`` (``new_items``, ``updated_items``, ``ignored_items``,
         ``upload_errors``), or with ``asynchronous=True`` an ``AsyncJob`` (remote items only).
         Raises ``ValidationError`` before any request for duplicate reference ids or invalid
-        items, ``NotFoundError`` for a missing local file, and ``UploadError`` (holding the
-        partial response and the reference ids of each failed batch) when batches did not land.
+        items, ``LocalFileNotFoundError`` (a ``FileNotFoundError``) for a missing local file,
+        and ``UploadError`` (holding the partial response and the reference ids of each failed
+        batch) when batches did not land.
 
         Scenes (``LidarScene`` or ``VideoScene``, one kind per call) go to a scene dataset and
         are always uploaded asynchronously: an ``AsyncJob`` is returned whatever
@@ -242,7 +260,7 @@ class Dataset(Resource):
             update=update,
             batch_size=batch_size,
             local_files_per_upload_request=local_files_per_upload_request,
-            privacy_mode=await self.use_privacy_mode,
+            privacy_mode=await self._privacy_flag("appending items"),
             journal=journal,
         )
 
@@ -293,7 +311,8 @@ class Dataset(Resource):
 
     async def _append_async(self, items: AnyIterable[Any], update: bool) -> AsyncJob:
         collected = [item async for item in iterate(items)]
-        item_list = check_async_items(collected, privacy_mode=await self.use_privacy_mode)
+        privacy_mode = await self._privacy_flag("appending items")
+        item_list = check_async_items(collected, privacy_mode=privacy_mode)
         request_id = await upload_ndjson(
             self._transport, self.id, (item.to_payload() for item in item_list)
         )
@@ -303,8 +322,9 @@ class Dataset(Resource):
         return AsyncJob.from_json(response, self._session)
 
     async def _append_scenes(self, scenes: Sequence[Scene], update: bool) -> AsyncJob:
-        check_scene_upload(self.id, scenes, is_scene=await self.is_scene)
-        validate_scenes(scenes, privacy_mode=await self.use_privacy_mode)
+        is_scene = await self._scene_flag("appending scenes")
+        check_scene_upload(self.id, scenes, is_scene=is_scene)
+        validate_scenes(scenes, privacy_mode=await self._privacy_flag("appending scenes"))
         response = await upload_scenes(self._transport, self.id, scenes, update=update)
         return AsyncJob.from_json(response, self._session)
 
@@ -483,7 +503,7 @@ class Dataset(Resource):
         Returns ``None`` without a request when the dataset is not a scene dataset (asking
         the service whether it is, once, if unknown).
         """
-        if not await self.is_scene:
+        if not await self._scene_flag("finding the scene of an item"):
             return None
         response = await self._transport.request(
             "GET", self._route(f"scene/{segment(item_reference_id)}?from_item=1")

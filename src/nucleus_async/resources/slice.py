@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from .._awaitable_property import awaitable_property
-from .._errors import ValidationError
+from .._errors import NotFoundError, ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 from .._pagination import AsyncPager
 from .._session import SessionSource
@@ -234,8 +234,12 @@ class Slice(Resource):
         self._cache(response)
         return response
 
-    async def _required_dataset_id(self) -> str:
-        dataset_id = await self.dataset_id
+    async def _required_dataset_id(self, operation: str) -> str:
+        try:
+            dataset_id = await self.dataset_id
+        except NotFoundError as exc:
+            # The user called ``operation``, not ``info``: name the slice and what it was for.
+            raise NotFoundError(f"Slice {self.id} not found (while {operation})") from exc
         if dataset_id is None:
             raise ValueError(f"The service reported no dataset_id for slice {self.id}")
         return dataset_id
@@ -247,7 +251,7 @@ class Slice(Resource):
         10,000 per request). Fetches :meth:`info` first if the slice's ``dataset_id`` is not
         cached. Returns ``{"slice_id": str, "new_items": [str]}``.
         """
-        dataset_id = await self._required_dataset_id()
+        dataset_id = await self._required_dataset_id("appending items")
         result: dict[str, Any] = await self._transport.request(
             "POST",
             self._route("append"),

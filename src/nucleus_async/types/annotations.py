@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from .._errors import ValidationError
+from .._errors import LocalFileNotFoundError, ValidationError
 from ._codec import codec
 from ._reading import check_unless_read
 from .annotation_checks import (
@@ -450,7 +450,7 @@ class SegmentationAnnotation(Annotation):
         """True when ``mask_url`` is a local path (which must exist: ``FileNotFoundError``)."""
         if is_local_path(self.mask_url):
             if not os.path.isfile(self.mask_url):
-                raise FileNotFoundError(f"Mask file {self.mask_url} does not exist.")
+                raise LocalFileNotFoundError(self.mask_url, "mask_url", self.reference_id)
             return True
         return False
 

@@ -157,8 +157,9 @@ class Dataset(_rt.SyncResource):
         Returns an ``UploadResponse`` (``new_items``, ``updated_items``, ``ignored_items``,
         ``upload_errors``), or with ``asynchronous=True`` an ``AsyncJob`` (remote items only).
         Raises ``ValidationError`` before any request for duplicate reference ids or invalid
-        items, ``NotFoundError`` for a missing local file, and ``UploadError`` (holding the
-        partial response and the reference ids of each failed batch) when batches did not land.
+        items, ``LocalFileNotFoundError`` (a ``FileNotFoundError``) for a missing local file,
+        and ``UploadError`` (holding the partial response and the reference ids of each failed
+        batch) when batches did not land.
 
         Scenes (``LidarScene`` or ``VideoScene``, one kind per call) go to a scene dataset and
         are always uploaded asynchronously: an ``AsyncJob`` is returned whatever
