@@ -155,9 +155,7 @@ class Console:
             if typed and (accepted is None or typed in accepted):
                 return self._signed_in(typed)
             error = "Type a key." if not typed else "This emulator does not accept that key."
-        return self._page(
-            request, "login.html", None, status=401 if error else 200, error=error
-        )
+        return self._page(request, "login.html", None, status=401 if error else 200, error=error)
 
     async def logout(self, request: Request) -> Response:
         self.sessions.close(request.cookies.get(COOKIE))

@@ -183,8 +183,7 @@ def _job(row: Sequence[Any]) -> JobSummary:
 
 #: A metadata value compared as text: JSON booleans as `true`/`false`, numbers as written.
 _METADATA_VALUE_TEXT = (
-    "CASE m.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
-    " ELSE CAST(m.value AS TEXT) END"
+    "CASE m.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(m.value AS TEXT) END"
 )
 
 
@@ -204,7 +203,7 @@ class ConsoleQueries:
         return [OwnerSummary(key=r[0], datasets=r[1]) for r in rows]
 
     def datasets(self, owner: str, dataset_id: str | None = None) -> list[DatasetSummary]:
-        """The owner's datasets (or only `dataset_id`), oldest first, with counts, slices, models."""
+        """The owner's datasets (or only `dataset_id`), oldest first: counts, slices, models."""
         only = "" if dataset_id is None else " AND id = ?"
         rows = self._db.fetch_all(
             tuple,
