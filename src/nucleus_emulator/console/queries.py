@@ -420,13 +420,3 @@ class ConsoleQueries:
             previous_id=None if neighbours[0] is None else neighbours[0][0],
             next_id=None if neighbours[1] is None else neighbours[1][0],
         )
-
-    def mask_blob(self, owner: str, item_id: str, unit_id: str) -> str | None:
-        """The stored mask file of one of the owner's segmentation units, or None."""
-        row = self._db.fetch_one(
-            tuple,
-            "SELECT a.blob FROM annotations a JOIN datasets d ON d.id = a.dataset_id"
-            " WHERE a.id = ? AND a.target = ? AND d.owner = ?",
-            (unit_id, item_id, owner),
-        )
-        return None if row is None else row[0]
