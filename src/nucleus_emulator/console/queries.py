@@ -344,9 +344,12 @@ class ConsoleQueries:
             (total,) = conn.execute(
                 f"SELECT COUNT(*) FROM items i WHERE {condition}", tuple(args)
             ).fetchone()
+            # The offset is walked on the (dataset_id, seq) index alone; only the page's rows
+            # are read whole (a deep page of 100,000 items would otherwise decode every row).
             rows = conn.execute(
-                f"SELECT {_ITEM_CARD_COLUMNS} FROM items i WHERE {condition}"
-                " ORDER BY i.seq LIMIT ? OFFSET ?",
+                f"SELECT {_ITEM_CARD_COLUMNS} FROM items i WHERE i.seq IN"
+                f" (SELECT i.seq FROM items i WHERE {condition} ORDER BY i.seq LIMIT ? OFFSET ?)"
+                " ORDER BY i.seq",
                 (*args, limit, offset),
             ).fetchall()
         cards = [_card(r) for r in rows]
