@@ -215,6 +215,10 @@ async def main() -> None:
             await client.delete_dataset(dataset.id)
             await client.delete_model(model.id)
         print("Quickstart finished: every item accounted for.")
+        if where == "the embedded emulator":
+            print(
+                "See uploads in a browser: `python -m nucleus_emulator serve --open` (its console)"
+            )
 
 
 def _box_counts(truth: dict[str, Any], predicted: dict[str, list[Any]]) -> str:

@@ -7,15 +7,19 @@
     nucleus --emulator ingest ds_123 manifest.jsonl      # one item per line
     nucleus --emulator jobs wait job_456
     nucleus --emulator export ds_123 -o items.jsonl
+    nucleus --emulator console                           # see the uploads in a browser
 
 Results go to standard output; progress, notes and errors to standard error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import threading
+import webbrowser
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -23,11 +27,11 @@ import click
 
 from nucleus_async import NucleusClient, __version__
 
-from .errors import EXIT_STATUS_HELP, ExitStatus, Interrupted, command_error_for
+from .errors import EXIT_STATUS_HELP, CommandError, ExitStatus, Interrupted, command_error_for
 from .ingest import IngestTally, ingest
 from .output import LineSink, file_lines, stdout_lines
 from .progress import bars_wanted, progress_bar
-from .session import Session, open_dataset
+from .session import Session, emulator_class, open_dataset
 from .sources import open_source
 
 __all__ = ["cli"]
@@ -303,3 +307,31 @@ async def _export_items(items: Any, out: LineSink) -> int:
         out.write_line(json.dumps(payload))
         count += 1
     return count
+
+
+@cli.command("console")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (0: a free one).")
+@click.option("--open/--no-open", "open_browser", default=True, help="Open a web browser.")
+@click.pass_obj
+def console(session: Session, port: int, open_browser: bool) -> None:
+    """Serve the local emulator and show its console: what each key uploaded, in a browser.
+
+    Prints the console's URL; Ctrl-C stops it. Needs ``--emulator``.
+    """
+    if not session.emulator:
+        raise CommandError(
+            "the console shows the local emulator's data: run nucleus --emulator console",
+            ExitStatus.USAGE,
+        )
+    with (
+        emulator_class()(session.emulator_dir) as emulator,
+        emulator.serve(port=port) as endpoint,
+    ):
+        url = emulator.console_url(endpoint)
+        click.echo(url)
+        click.echo(f"API endpoint {endpoint}; Ctrl-C stops the console.", err=True)
+        if open_browser:
+            webbrowser.open(url)
+        # Ctrl-C is the way to stop it, not an interruption of work: exit 0.
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()

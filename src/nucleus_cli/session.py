@@ -19,7 +19,7 @@ from nucleus_async import ASGITransport, Dataset, NucleusClient, RetryPolicy
 
 from .errors import CommandError, ExitStatus
 
-__all__ = ["EMULATOR_KEY", "Session", "open_dataset"]
+__all__ = ["EMULATOR_KEY", "Session", "emulator_class", "open_dataset"]
 
 T = TypeVar("T")
 
@@ -66,7 +66,7 @@ class Session:
             options["retry"] = RetryPolicy(max_attempts=self.retries + 1)
         if not self.emulator:
             return NucleusClient(self.api_key, endpoint=self.endpoint, **options)
-        emulator = stack.enter_context(_emulator_class()(self.emulator_dir))
+        emulator = stack.enter_context(emulator_class()(self.emulator_dir))
         return NucleusClient(
             self.api_key or EMULATOR_KEY,
             endpoint=emulator.endpoint,
@@ -75,7 +75,7 @@ class Session:
         )
 
 
-def _emulator_class() -> Any:
+def emulator_class() -> Any:
     try:
         from nucleus_emulator import Emulator
     except ImportError as exc:

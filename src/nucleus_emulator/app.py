@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 from urllib.parse import parse_qs, quote, unquote
 
 import anyio
@@ -338,12 +338,26 @@ def _base_url(scope: Scope, headers: Headers) -> str:
     return f"{scheme}://{host}"
 
 
-class EmulatorApp:
-    """The ASGI callable. Lifespan is optional: nothing depends on startup events."""
+class Pages(Protocol):
+    """An ASGI app for paths outside the API (the console): no API key, faults or counters."""
 
-    def __init__(self, state: EmulatorState, groups: Iterable[RouteGroup]) -> None:
+    def handles(self, raw_path: str) -> bool: ...
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
+class EmulatorApp:
+    """The ASGI callable. Lifespan is optional: nothing depends on startup events.
+
+    `pages` (the console) answers the paths it `handles`; every other path is the API's.
+    """
+
+    def __init__(
+        self, state: EmulatorState, groups: Iterable[RouteGroup], pages: Pages | None = None
+    ) -> None:
         self.state = state
         self.router = Router(groups)
+        self.pages = pages
         #: Recent run time (seconds, smoothed) of each synchronous handler on small requests.
         self._handler_cost: dict[Handler, float] = {}
         #: This app's worker-thread limiter, one per event loop that serves it.
@@ -364,6 +378,9 @@ class EmulatorApp:
         raw = scope.get("raw_path")
         raw_path = raw.decode("latin-1") if raw else quote(scope["path"])
         raw_path = raw_path.split("?", 1)[0]
+        if self.pages is not None and self.pages.handles(raw_path):
+            await self.pages(scope, receive, send)
+            return
         method = scope["method"].upper()
         self.stats.enter()
         started = time.perf_counter()

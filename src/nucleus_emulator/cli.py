@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+import webbrowser
 from collections.abc import Sequence
 from types import FrameType
 
@@ -63,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="a host folder whose files custom indexes may read as file:// URLs (repeatable; "
         "default: only the emulator's own blob store)",
     )
+    serve.add_argument(
+        "--open",
+        action="store_true",
+        help="open the console (what each key uploaded, at / of the server) in a web browser",
+    )
+    serve.add_argument(
+        "--console-remote",
+        action="store_true",
+        help="let the console answer other machines too (default: loopback requests only)",
+    )
     return parser
 
 
@@ -89,12 +100,17 @@ def serve(args: argparse.Namespace) -> int:
             fault_kinds=args.fault_kinds,
             fault_seed=args.fault_seed,
             readable_folders=args.readable_folders,
+            console_remote=args.console_remote,
         ) as emu,
         emu.serve(args.host, args.port) as endpoint,
     ):
         address = endpoint.split("://", 1)[1].split("/", 1)[0]
         print(f"nucleus-emulator listening on {address}, data folder {emu.data_dir}", flush=True)
         print(endpoint, flush=True)
+        console = Emulator.console_url(endpoint)
+        print(f"console: {console}", flush=True)
+        if args.open:
+            webbrowser.open(console)
         while not stop.wait(0.5):
             pass
         print("nucleus-emulator shutting down", file=sys.stderr, flush=True)

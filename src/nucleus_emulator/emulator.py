@@ -17,6 +17,7 @@ from typing import Any
 
 from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats, job_bodies
 from nucleus_emulator.blobs import BlobStore
+from nucleus_emulator.console import Console
 from nucleus_emulator.faults import ConnectionRegistry, FaultInjector, served
 from nucleus_emulator.jobs import JobRunner
 from nucleus_emulator.routes import ROUTE_GROUPS
@@ -42,6 +43,9 @@ class Emulator:
     other host file is readable. With `accepted_keys`, the control routes (`/_emulator/...`)
     need an accepted key too.
 
+    The console (`/` of the served emulator, see `nucleus_emulator.console`) shows in a browser
+    what each key uploaded; it answers only loopback requests unless `console_remote`.
+
     `emu.app` is the ASGI application: call it in-process (no port) with any ASGI transport,
     e.g. the SDK's, at `emu.endpoint`; `serve()` serves it over TCP. Example::
 
@@ -64,6 +68,7 @@ class Emulator:
         fault_kinds: Iterable[str] | str | None = None,
         fault_seed: int = 0,
         readable_folders: Iterable[str | Path] = (),
+        console_remote: bool = False,
     ) -> None:
         if latency < 0:
             raise ValueError("latency must be >= 0")
@@ -83,7 +88,8 @@ class Emulator:
             accepted_keys=None if accepted_keys is None else frozenset(accepted_keys),
             faults=FaultInjector(fault_rate, fault_kinds, fault_seed),
         )
-        self.app = EmulatorApp(self.state, ROUTE_GROUPS)
+        self.console = Console(self.state, remote=console_remote)
+        self.app = EmulatorApp(self.state, ROUTE_GROUPS, pages=self.console)
         self._closed = False
         jobs.resume_unfinished()
 
@@ -91,6 +97,11 @@ class Emulator:
     def endpoint(self) -> str:
         """Endpoint URL for in-process use (an ASGI transport sends its requests to `app`)."""
         return IN_PROCESS_ORIGIN + API_PREFIX.rstrip("/")
+
+    @staticmethod
+    def console_url(endpoint: str) -> str:
+        """The console's address on the server of `endpoint` (as `serve()` yields it)."""
+        return endpoint.removesuffix(API_PREFIX.rstrip("/")) + "/"
 
     @property
     def stats(self) -> Stats:
