@@ -33,3 +33,19 @@ def test_a_curation_script_sees_the_same_dataset(run_both: Runner) -> None:
 
 def test_a_model_run_script_sees_the_same_predictions(run_both: Runner) -> None:
     assert_same(*run_both("model_runs_and_predictions.py"))
+
+
+def test_an_ingestion_script_imports_official_modules_and_sees_the_same_errors(
+    run_both: Runner,
+) -> None:
+    assert_same(*run_both("errors_and_official_imports.py"))
+
+
+def test_a_training_data_script_sees_the_same_folder_run_and_constructors(
+    run_both: Runner,
+) -> None:
+    assert_same(*run_both("folders_runs_and_constructors.py"))
+
+
+def test_a_script_reading_service_shaped_data_reads_the_same(run_both: Runner) -> None:
+    assert_same(*run_both("lenient_reads.py"))

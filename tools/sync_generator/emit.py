@@ -7,6 +7,7 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+from .aliases import ALIAS_MODULES, alias_files
 from .callables import Emitter
 from .classes import ClassEmitter
 from .docstrings import doc_literal, sync_doc
@@ -38,6 +39,7 @@ def generate(core: Core) -> dict[str, str]:
             if hasattr(importlib.import_module(candidate), "__path__"):
                 packages.add(candidate)
     files: dict[str, str] = {}
+    root_names: list[str] = []
     for module in sorted(set(by_module) | packages):
         is_package = module in packages
         sync_module = core.sync_package + module[len(core.package) :]
@@ -53,6 +55,7 @@ def generate(core: Core) -> dict[str, str]:
         if is_package:
             names = reexports(core, module, imports, names)
         if module == core.package:
+            root_names = names
             core_doc = inspect.getdoc(importlib.import_module(module)) or ""
             doc = "\n".join(
                 [
@@ -65,7 +68,8 @@ def generate(core: Core) -> dict[str, str]:
         lines = [HEADER, doc_literal(doc, ""), "", *imports.lines(), *body]
         lines += ["", "__all__ = [" + ", ".join(repr(n) for n in names) + "]", ""]
         files[_module_path(sync_module, is_package)] = "\n".join(lines)
-    return files
+    table = ALIAS_MODULES.get(core.sync_package, {})
+    return {**files, **alias_files(core.sync_package, root_names, files, table)}
 
 
 def emit_function(core: Core, func: Any, imports: Imports) -> list[str]:

@@ -258,6 +258,8 @@ def dataset_item_payload(item: DatasetItem, is_scene: bool = False) -> JSONDict:
         payload["width"] = item.width
     if item.height:
         payload["height"] = item.height
+    if item.upload_to_scale is not None:
+        payload["upload_to_scale"] = item.upload_to_scale
     if is_scene:
         location = item.image_location or item.pointcloud_location
         if location:

@@ -88,6 +88,11 @@ class DatasetItem(WireUnit):
         width (Optional[int]): Width of the image in pixels (required in privacy mode).
         height (Optional[int]): Height of the image in pixels (required in privacy mode).
         phash (Optional[str]): Perceptual hash the service computes (not compared).
+        upload_to_scale (Optional[bool]): Keyword-only. Set this to false in order to use
+          privacy mode: the image itself is not uploaded to Scale, so its location may be a
+          link only certain users can open. Only images can skip the upload, and they need
+          ``width`` and ``height``. Left out (``None``), the dataset's privacy mode decides and
+          the payload is the official client's.
         dataset_item_id (Optional[str]): The server-assigned id (keyword-only, not compared).
     """
 
@@ -102,6 +107,8 @@ class DatasetItem(WireUnit):
     width: int | None = None
     height: int | None = None
     phash: str | None = attrs.field(default=None, eq=False)
+    # An upload instruction, not data of the item: the service never sends it back.
+    upload_to_scale: bool | None = attrs.field(default=None, kw_only=True, eq=False)
     dataset_item_id: str | None = attrs.field(default=None, kw_only=True, eq=False)
     #: Keys the server sent that this type does not know (never sent back).
     extra: JSONDict | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
@@ -164,6 +171,30 @@ class DatasetItem(WireUnit):
                 )
         if metadata and metadata.get(CAMERA_PARAMS_KEY):
             self.camera_params  # noqa: B018 -- parsing is the check
+        if self.upload_to_scale is not None:
+            self._check_upload_to_scale(ref)
+
+    def _check_upload_to_scale(self, ref: str) -> None:
+        if type(self.upload_to_scale) is not bool:
+            raise ValidationError(
+                f"must be a bool or None, got {self.upload_to_scale!r}",
+                field="upload_to_scale",
+                obj=ref,
+            )
+        if self.upload_to_scale:
+            return
+        if not self.image_location:
+            raise ValidationError(
+                "Skipping upload to Scale is currently only implemented for images",
+                field="upload_to_scale",
+                obj=ref,
+            )
+        if not self.width or not self.height:
+            raise ValidationError(
+                "an item that is not uploaded to Scale (privacy mode) needs width and height",
+                field="upload_to_scale",
+                obj=ref,
+            )
 
     @property
     def type(self) -> DatasetItemType:

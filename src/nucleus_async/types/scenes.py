@@ -306,7 +306,12 @@ class VideoScene(WireUnit):
         metadata (Optional[Dict]): Optional metadata to include with the scene.
         attachment_type (Optional[str]): Deprecated; ignored.
         tracks (Optional[List[Track]]): Tracks of the scene.
-        use_privacy_mode (bool): Set by ``Dataset.append`` from the dataset.
+        use_privacy_mode (bool): Whether the video stays out of Scale (privacy mode); set by
+          ``Dataset.append`` from the dataset. In privacy mode a scene may have both a
+          ``video_location`` and items.
+        upload_to_scale (Optional[bool]): Keyword-only, the inverse of ``use_privacy_mode``: set
+          this to false in order to use privacy mode. Left out (``None``), ``use_privacy_mode``
+          decides; read back, it is always ``not use_privacy_mode``.
     """
 
     reference_id: str
@@ -317,8 +322,24 @@ class VideoScene(WireUnit):
     attachment_type: str | None = None
     tracks: list[Track] = attrs.field(factory=list)
     use_privacy_mode: bool = False
+    # The reference's name for the inverse flag, taken by the constructor only: one flag is
+    # stored, so the two can never disagree (``upload_to_scale`` is the property below).
+    _upload_to_scale_argument: bool | None = attrs.field(
+        default=None, kw_only=True, alias="upload_to_scale", eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
+        wanted = self._upload_to_scale_argument
+        if wanted is not None:
+            if self.use_privacy_mode and wanted:
+                raise ValidationError(
+                    "upload_to_scale=True contradicts use_privacy_mode=True (one is the other's "
+                    "inverse)",
+                    field="upload_to_scale",
+                    obj=self.reference_id,
+                )
+            self.use_privacy_mode = not wanted
+            self._upload_to_scale_argument = None
         if self.attachment_type:
             warnings.warn(
                 "The attachment_type parameter is no longer required and will be deprecated soon.",
@@ -338,6 +359,15 @@ class VideoScene(WireUnit):
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def upload_to_scale(self) -> bool:
+        """False in privacy mode: the inverse of ``use_privacy_mode`` (the payload's flag)."""
+        return not self.use_privacy_mode
+
+    @upload_to_scale.setter
+    def upload_to_scale(self, value: bool) -> None:
+        self.use_privacy_mode = not value
 
     @property
     def length(self) -> int:
