@@ -258,10 +258,12 @@ class AnnotationUploader:
         *,
         update: bool,
         extra: Mapping[str, Any] | None = None,
-    ) -> Any:
-        """Write one JSON line per unit to a signed URL, then start the job; return its JSON.
+    ) -> list[Any]:
+        """Write one JSON line per unit to signed URLs, start the job(s); return their JSON.
 
-        Local masks are refused: the service cannot read them from a signed-URL upload.
+        One job per part of the upload (see :func:`~.signed.upload_ndjson`): one unless the
+        lines pass the service's size cap. Local masks are refused: the service cannot read
+        them from a signed-URL upload.
         """
         checks = _AnnotationChecks(self._predictions)
         checked = (
@@ -270,9 +272,15 @@ class AnnotationUploader:
             else checked_stream(checks, units)
         )
         transport = self._bulk.transport
-        request_id = await upload_ndjson(transport, self._dataset_id, _remote_payloads(checked))
-        body = {"requestId": request_id, "update": update, **(extra or {})}
-        return await transport.request("POST", f"{self._bulk.route}?async=1", body)
+        route = f"{self._bulk.route}?async=1"
+
+        async def start_job(request_id: str) -> Any:
+            body = {"requestId": request_id, "update": update, **(extra or {})}
+            return await transport.request("POST", route, body)
+
+        return await upload_ndjson(
+            transport, self._dataset_id, _remote_payloads(checked), start_job
+        )
 
 
 async def _remote_payloads(units: AnyIterable[Annotation]) -> AsyncIterator[dict[str, Any]]:

@@ -22,7 +22,7 @@ from ..types import DatasetItem, UploadResponse
 from .files import check_files_per_request, missing_files, multipart_parts
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
 
-__all__ = ["ItemUploader", "check_duplicate_reference_ids"]
+__all__ = ["ItemUploader", "check_duplicate_reference_ids", "is_local_item"]
 
 
 def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
@@ -115,7 +115,8 @@ class _ItemChecks:
 _REMOTE_PREFIXES = ("s3://", "gs://", "https://", "http://")
 
 
-def _is_local(item: DatasetItem) -> bool:
+def is_local_item(item: DatasetItem) -> bool:
+    """``item.is_local``, answered without a URL parse for the usual remote schemes."""
     location = item.image_location or item.pointcloud_location
     if location and location.startswith(_REMOTE_PREFIXES):
         return False
@@ -162,7 +163,7 @@ class _ItemLanes:
         self.all: tuple[Lane[DatasetItem], ...] = (self.remote, self.local)
 
     def of(self, item: DatasetItem) -> Lane[DatasetItem]:
-        return self.local if _is_local(item) else self.remote
+        return self.local if is_local_item(item) else self.remote
 
 
 class _ItemTally:

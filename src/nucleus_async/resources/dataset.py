@@ -10,8 +10,8 @@ from .._annotation_groups import item_with_annotations, predictions_by_type
 from .._arguments import string_list
 from .._errors import NotFoundError, ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
-from .._item_checks import check_async_items
-from .._iterables import AnyIterable, iterate
+from .._item_checks import async_item_payloads
+from .._iterables import AnyIterable
 from .._metadata_updates import (
     check_sync_update_size,
     item_metadata_entries,
@@ -42,6 +42,7 @@ from ..types import (
 )
 from ._base import Resource
 from ._refs import model_id_of
+from .job_group import job_handle
 from .jobs import AsyncJob, job_stats, list_jobs
 from .model import Model
 from .slice import Slice, SliceBuilderFilters, SliceBuilderMethods, SliceType
@@ -164,21 +165,21 @@ class Dataset(Resource):
         )
 
     async def _append_async(self, items: AnyIterable[Any], update: bool) -> AsyncJob:
-        collected = [item async for item in iterate(items)]
-        item_list = check_async_items(collected, privacy_mode=await self._privacy_mode())
-        request_id = await upload_ndjson(
-            self._transport, self.id, (item.to_payload() for item in item_list)
-        )
-        response = await self._transport.request(
-            "POST", self._route("append?async=1"), {"requestId": request_id, "update": update}
-        )
-        return AsyncJob.from_json(response, self._session)
+        payloads = async_item_payloads(items, privacy_mode=await self._privacy_mode())
+        route = self._route("append?async=1")
+
+        async def start_job(request_id: str) -> Any:
+            body = {"requestId": request_id, "update": update}
+            return await self._transport.request("POST", route, body)
+
+        jobs = await upload_ndjson(self._transport, self.id, payloads, start_job)
+        return job_handle(jobs, self._session)
 
     async def _append_scenes(self, scenes: Sequence[Scene], update: bool) -> AsyncJob:
         check_scene_upload(self.id, scenes, is_scene=await self._is_scene())
         validate_scenes(scenes, privacy_mode=await self._privacy_mode())
-        response = await upload_scenes(self._transport, self.id, scenes, update=update)
-        return AsyncJob.from_json(response, self._session)
+        jobs = await upload_scenes(self._transport, self.id, scenes, update=update)
+        return job_handle(jobs, self._session)
 
     async def info(self) -> DatasetInfo:
         """Fetches information about the dataset (name, length, model runs, slices, schemas)."""
@@ -421,8 +422,8 @@ class Dataset(Resource):
             self._route("annotate"), predictions=False, progress=progress
         )
         if asynchronous:
-            response = await uploader.upload_async(annotations, update=update)
-            return AsyncJob.from_json(response, self._session)
+            jobs = await uploader.upload_async(annotations, update=update)
+            return job_handle(jobs, self._session)
         return await uploader.upload(
             annotations,
             update=update,
@@ -495,10 +496,10 @@ class Dataset(Resource):
         route = self._model_route(model, "uploadPredictions")
         uploader = self._annotation_uploader(route, predictions=True, progress=progress)
         if asynchronous:
-            response = await uploader.upload_async(
+            jobs = await uploader.upload_async(
                 predictions, update=update, extra={"trained_slice_id": trained_slice_id}
             )
-            return AsyncJob.from_json(response, self._session)
+            return job_handle(jobs, self._session)
         return await uploader.upload(
             predictions,
             update=update,
