@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import nucleus_sync.resources.job_group as _register_0  # noqa: F401
 from nucleus_async import (
     Annotation,
     ASGITransport,

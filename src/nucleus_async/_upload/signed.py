@@ -151,13 +151,14 @@ async def upload_ndjson(
     payloads: AnyIterable[dict[str, Any]],
     start_job: StartJob,
     *,
-    max_bytes: int = MAX_NDJSON_BYTES,
+    max_bytes: int | None = None,
 ) -> list[Any]:
     """Upload one JSON line per payload through signed URLs; start one job per part.
 
     ``start_job`` gets each part's request id and starts its job (``{"requestId": <id>, ...}``
     on the kind's ``?async=1`` route); the jobs' JSON answers are returned in part order. Most
-    uploads are one part; past ``max_bytes`` (the service's cap) the lines go on in a new part.
+    uploads are one part; past ``max_bytes`` (default :data:`MAX_NDJSON_BYTES`, the service's
+    cap) the lines go on in a new part.
 
     Raises ``ValueError`` for an empty upload or a single line over ``max_bytes``. If a part
     fails to upload, the error propagates; the jobs of earlier parts were started and run on.
@@ -191,7 +192,8 @@ async def upload_ndjson(
         tasks.start_soon(uploader)
         async with send:
             try:
-                await _spool(payloads, max_bytes, finished)
+                cap = MAX_NDJSON_BYTES if max_bytes is None else max_bytes
+                await _spool(payloads, cap, finished)
             except anyio.BrokenResourceError:
                 pass  # the uploader stopped at a failed part: its error is reported below
             except Exception as exc:

@@ -62,7 +62,7 @@ class AsyncJobGroup(AsyncJob):
             first.job_creation_time,
             client,
         )
-        self.jobs = list(jobs)
+        self.jobs: list[AsyncJob] = list(jobs)
 
     def __repr__(self) -> str:
         ids = ", ".join(repr(job.job_id) for job in self.jobs)
