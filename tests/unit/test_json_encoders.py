@@ -45,7 +45,7 @@ from nucleus_async.types import (
 
 #: Floats whose text differs between orjson and the standard library, and some that do not.
 AWKWARD = [1e-05, 9.99e-05, 1.5e-09, 1e-10, 1e16, 1.5e16, -0.0, 0.1, 5e-324, 2**64]
-TEXT = "é ✓ 日本 \u2028 \x00\x1f\x7f \"quoted\" back\\slash / e-5 0.00001"
+TEXT = 'é ✓ 日本 \u2028 \x00\x1f\x7f "quoted" back\\slash / e-5 0.00001'
 META = {"floats": AWKWARD, "text": TEXT, "nested": {"1e-7": [True, None, 3]}}
 CAMERA = CameraParams(Point3D(1, 2, 3), Quaternion(0, 0, 0, 1), 5, 6, 7, 8, "brown_conrady", 1e-6)
 V = [Point(1e-5, 2), Point(3.5, 1e16)]
@@ -81,7 +81,9 @@ UNITS: list[Any] = [
     SegmentationAnnotation("s3://b/m.png", SEGS, "img", "seg"),
     SegmentationPrediction("s3://b/m.png", SEGS, "img", "seg"),
     ITEM,
-    DatasetItem("s3://b/1.jpg", "img", embedding_info={"index_id": "i", "embedding_vector": [1e-5]}),
+    DatasetItem(
+        "s3://b/1.jpg", "img", embedding_info={"index_id": "i", "embedding_vector": [1e-5]}
+    ),
     Track("ds_1", "track_1", META),
     LidarScene("scene", [Frame(lidar=SCENE_ITEM)], META),
     VideoScene("video", 30, items=[ITEM], metadata=META),
@@ -111,9 +113,7 @@ def test_a_batch_body_is_the_same_bytes_on_both_paths(unit: Any, encoders: None)
         lambda: _json.dumps_batch({"update": True}, "items", units, _payload, {"x": 1e-5})
     )
     assert fast == stdlib
-    assert stdlib == _json.dumps(
-        {"update": True, "items": [_payload(u) for u in units], "x": 1e-5}
-    )
+    assert stdlib == _json.dumps({"update": True, "items": [_payload(u) for u in units], "x": 1e-5})
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: type(u).__name__)

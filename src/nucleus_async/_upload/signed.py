@@ -12,11 +12,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import anyio
 import anyio.lowlevel
-import anyio.to_thread
 
 from .._http import FileBody
 from .._iterables import AnyIterable, iterate
@@ -27,6 +26,8 @@ __all__ = ["MAX_NDJSON_BYTES", "StartJob", "upload_ndjson"]
 
 #: The service refuses payloads larger than this (0x1FFFFFE8 bytes).
 MAX_NDJSON_BYTES = 0x1FFFFFE8
+
+T = TypeVar("T")
 
 #: Payloads encoded at a time (one encoder call, one write chunk of typically 50-500 KB).
 _LINES_PER_WRITE = 1024
@@ -47,23 +48,32 @@ class _Part:
 
     @classmethod
     async def create(cls) -> _Part:
-        import tempfile  # here: an asynchronous upload's cost, not every import's
-
-        fd, path = await anyio.to_thread.run_sync(
-            lambda: tempfile.mkstemp(prefix="nucleus-upload-", suffix=".ndjson")
-        )
+        fd, path = await _in_thread(_make_spool_file)
         return cls(path, os.fdopen(fd, "wb"))
 
     async def write(self, chunk: bytes) -> None:
-        await anyio.to_thread.run_sync(self.file.write, chunk)
+        await _in_thread(self.file.write, chunk)
         self.size += len(chunk)
 
     async def close(self) -> None:
-        await anyio.to_thread.run_sync(self.file.close)
+        await _in_thread(self.file.close)
 
     async def remove(self) -> None:
         self.file.close()  # already closed unless spooling failed; closing again is free
-        await anyio.to_thread.run_sync(_unlink, self.path)
+        await _in_thread(_unlink, self.path)
+
+
+async def _in_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a worker thread: file work never blocks the event loop."""
+    import anyio.to_thread  # here: asynchronous uploads' cost, not every import's
+
+    return await anyio.to_thread.run_sync(function, *args)
+
+
+def _make_spool_file() -> tuple[int, str]:
+    import tempfile  # here: asynchronous uploads' cost, not every import's
+
+    return tempfile.mkstemp(prefix="nucleus-upload-", suffix=".ndjson")
 
 
 def _unlink(path: str) -> None:
