@@ -8,6 +8,7 @@ from typing import Any
 from ._errors import ValidationError
 from ._iterables import AnyIterable, iterate
 from ._upload import check_duplicate_reference_ids, is_local_item
+from ._wire.payloads import bulk_payload
 from .types import DatasetItem
 
 __all__ = ["async_item_payloads", "check_async_items"]
@@ -55,9 +56,10 @@ async def async_item_payloads(
     hashes ~30 MB), so a repeated id is refused without keeping the stream's items alive.
     (Two distinct ids share a 64-bit hash with odds of ~1 in 30 million for a million ids.)
     """
+    payload = bulk_payload()
     if isinstance(items, Sequence):
         for item in check_async_items(items, privacy_mode=privacy_mode):
-            yield item.to_payload()
+            yield payload(item)
         return
     seen: set[int] = set()
     async for item in iterate(items):
@@ -70,4 +72,4 @@ async def async_item_payloads(
                 obj=item.reference_id,
             )
         seen.add(key)
-        yield item.to_payload()
+        yield payload(item)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from nucleus_async import _json
+from nucleus_async._wire.payloads import bulk_payload
 from nucleus_async.types import (
     BoxAnnotation,
     BoxPrediction,
@@ -152,3 +153,10 @@ def test_the_standard_library_path_refuses_non_finite_numbers(bad: float, encode
 
 def _payload(unit: Any) -> Any:
     return unit.to_payload()
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: type(u).__name__)
+def test_the_bulk_payload_is_the_units_own_payload(unit: Any) -> None:
+    payload = bulk_payload()(unit)
+    assert payload == unit.to_payload()
+    assert list(payload) == list(unit.to_payload())  # the same key order: the same bytes

@@ -22,6 +22,7 @@ from .._errors import DuplicateIDError, ValidationError
 from .._iterables import AnyIterable, iterate
 from .._json import dumps
 from .._transport import FilePart, Transport
+from .._wire.payloads import bulk_payload
 from ..types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
 from .files import check_files_per_request, missing_files, multipart_parts
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size, checked_stream
@@ -168,10 +169,6 @@ async def _local_mask_parts(update: bool, units: Sequence[Annotation]) -> list[F
         ) from None
 
 
-def _payload(unit: Annotation) -> Any:
-    return unit.to_payload()
-
-
 class _AnnotationLanes:
     """Local masks as multipart, remote masks under ``segmentations``, the rest under
     ``annotations``; every JSON batch carries ``update`` (and ``trained_slice_id`` if given)."""
@@ -185,15 +182,16 @@ class _AnnotationLanes:
         local_files_per_request: int,
     ) -> None:
         head = {"update": update}
+        payload = bulk_payload()
         tail = {"trained_slice_id": trained_slice_id} if trained_slice_id else None
         self.local_masks: FileLane[Annotation] = FileLane(
             local_files_per_request, partial(_local_mask_parts, update), _check_local_masks
         )
         self.remote_masks: JsonLane[Annotation] = JsonLane(
-            remote_files_per_request, "segmentations", _payload, head, tail
+            remote_files_per_request, "segmentations", payload, head, tail
         )
         self.geometry: JsonLane[Annotation] = JsonLane(
-            batch_size, "annotations", _payload, head, tail
+            batch_size, "annotations", payload, head, tail
         )
         self.all: tuple[Lane[Annotation], ...] = (
             self.local_masks,
@@ -284,6 +282,7 @@ class AnnotationUploader:
 
 
 async def _remote_payloads(units: AnyIterable[Annotation]) -> AsyncIterator[dict[str, Any]]:
+    payload = bulk_payload()
     async for unit in iterate(units):
         if _is_local_mask(unit):
             assert isinstance(unit, SegmentationAnnotation)
@@ -294,4 +293,4 @@ async def _remote_payloads(units: AnyIterable[Annotation]) -> AsyncIterator[dict
                 field="mask_url",
                 obj=unit.reference_id,
             )
-        yield unit.to_payload()
+        yield payload(unit)

@@ -18,6 +18,7 @@ from .._errors import NotFoundError, ValidationError
 from .._iterables import AnyIterable
 from .._json import dumps
 from .._transport import FilePart, Transport
+from .._wire.payloads import bulk_payload
 from ..types import DatasetItem, UploadResponse
 from .files import check_files_per_request, missing_files, multipart_parts
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
@@ -123,10 +124,6 @@ def is_local_item(item: DatasetItem) -> bool:
     return item.is_local
 
 
-def _item_payload(item: DatasetItem) -> Any:
-    return item.to_payload()
-
-
 def _image_content_type(path: str) -> str:
     # The service expects the extension verbatim: .jpg -> image/jpg, .jpeg -> image/jpeg.
     ext = os.path.splitext(path)[1][1:].lower()
@@ -155,7 +152,7 @@ class _ItemLanes:
 
     def __init__(self, *, update: bool, batch_size: int, files_per_request: int) -> None:
         self.remote: JsonLane[DatasetItem] = JsonLane(
-            batch_size, "items", _item_payload, tail={"update": update}
+            batch_size, "items", bulk_payload(), tail={"update": update}
         )
         self.local: FileLane[DatasetItem] = FileLane(
             files_per_request, partial(_local_item_parts, update), _check_local_files_exist
