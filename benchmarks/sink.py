@@ -214,7 +214,7 @@ class Sink:
             "new_items": count,
             "updated_items": 0,
             "ignored_items": 0,
-            "upload_errors": [],
+            "upload_errors": 0,
         }
 
     async def multipart_items(self, request: Request) -> int:
