@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, Any, TypeVar
 
 import anyio
@@ -81,13 +81,12 @@ def _unlink(path: str) -> None:
         os.unlink(path)
 
 
-def _lines(chunk: bytes) -> Iterable[bytes]:
-    """The lines of an NDJSON chunk, each with its newline (JSON text never holds a raw one)."""
-    start = 0
-    while start < len(chunk):
-        end = chunk.index(b"\n", start) + 1
-        yield chunk[start:end]
-        start = end
+def _fitting(chunk: bytes, start: int, room: int) -> int:
+    """Where the whole lines of ``chunk[start:]`` that fit in ``room`` bytes end (``start``
+    if not even one fits). JSON text never holds a raw newline, so lines end at ``\n``."""
+    if len(chunk) - start <= room:
+        return len(chunk)
+    return chunk.rfind(b"\n", start, start + room) + 1 or start
 
 
 async def _chunks(payloads: AnyIterable[Any]) -> AsyncIterator[bytes]:
@@ -111,23 +110,25 @@ async def _spool(
     part: _Part | None = None
     try:
         async for chunk in _chunks(payloads):
-            if part is not None and part.size + len(chunk) <= max_bytes:
-                await part.write(chunk)
-                continue
-            # The chunk does not fit (or no part is open): place it line by line.
-            for line in _lines(chunk):
-                if len(line) > max_bytes:
-                    raise ValueError(
-                        f"One line of the asynchronous upload is {len(line)} bytes, more than "
-                        f"the service accepts in one upload ({max_bytes} bytes)."
-                    )
-                if part is not None and part.size + len(line) > max_bytes:
-                    await part.close()
-                    done, part = part, None
-                    await finished(done)
+            start = 0
+            while start < len(chunk):
                 if part is None:
                     part = await _Part.create()
-                await part.write(line)
+                end = _fitting(chunk, start, max_bytes - part.size)
+                if end > start:
+                    await part.write(chunk[start:end] if start or end < len(chunk) else chunk)
+                    start = end
+                    continue
+                if not part.size:
+                    line = chunk.index(b"\n", start) + 1 - start
+                    raise ValueError(
+                        f"One line of the asynchronous upload is {line} bytes, more than the "
+                        f"service accepts in one upload ({max_bytes} bytes)."
+                    )
+                # The part is full: it goes, and the lines go on in a new one.
+                await part.close()
+                done, part = part, None
+                await finished(done)
         if part is None:
             raise ValueError("Nothing to upload: the asynchronous upload got no items.")
         await part.close()
