@@ -77,13 +77,19 @@ class AsyncJobGroup(AsyncJob):
     async def status(self) -> dict[str, Any]:
         """The status of every job, folded: ``jobs`` lists each one's own answer."""
         answers: list[dict[str, Any]] = [{} for _ in self.jobs]
+        failures: list[Exception] = []
 
         async def fetch(i: int, job: AsyncJob) -> None:
-            answers[i] = await job.status()
+            try:
+                answers[i] = await job.status()
+            except Exception as exc:  # raised below as itself, not in an exception group
+                failures.append(exc)
 
         async with anyio.create_task_group() as tasks:
             for i, job in enumerate(self.jobs):
                 tasks.start_soon(fetch, i, job)
+        if failures:
+            raise failures[0]
         return self._fold(answers)
 
     def _fold(self, answers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
