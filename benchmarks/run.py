@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -468,8 +469,12 @@ def draw_chart(rows: list[Row], sizes: Sizes, path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
     servers = [s for s in SERVERS if any(r.server == s for r in rows)]
-    fig, axes = plt.subplots(1, len(servers), figsize=(6.5 * len(servers), 5), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(servers), figsize=(7 * len(servers), 5.5), squeeze=False, sharex=True
+    )
     colors = {"async": "#2b6cb0", "sync": "#68a0d8", "official": "#d69e2e"}
     for ax, server in zip(axes[0], servers, strict=True):
         timed = [r for r in rows if r.server == server and r.scenario != "jobs"]
@@ -488,12 +493,16 @@ def draw_chart(rows: list[Row], sizes: Sizes, path: Path) -> bool:
                     xs.append(wall)
             ax.barh(ys, xs, height=height, color=colors[client], label=client)
         labels = [
-            f"{TITLES[sc].format(n=_size(sc, sizes), delay=sizes.delay)}\n{lat * 1000:.0f} ms"
+            textwrap.fill(TITLES[sc].format(n=_size(sc, sizes), delay=sizes.delay), 28)
+            + f"\n{lat * 1000:.0f} ms"
             for sc, lat in scenarios
         ]
         ax.set_yticks(range(len(scenarios)), labels, fontsize=7)
         ax.invert_yaxis()
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.grid(axis="x", which="major", alpha=0.3)
         ax.set_xlabel("wall time (s, log scale; shorter is better)")
         ax.set_title(f"against the {server}")
         ax.legend(fontsize=8)
