@@ -5,13 +5,12 @@ infinity, and the faster encoder are decided once.
 
 The bulk encoders (:func:`dumps_batch`, :func:`dumps_lines`) use ``orjson`` when it is
 installed (the ``speedups`` extra) and give the same bytes as the standard library, which stays
-the reference: orjson writes floats below 1e-4 in another form (``0.00001`` for ``1e-05``,
-``1e-7`` for ``1e-07``), so a chunk whose output may hold one is encoded again by the standard
-library; anything orjson refuses (integers beyond 64 bits, non-string keys, lone surrogates)
-falls back the same way. orjson writes NaN and infinity as ``null`` where the standard library
-refuses them: the bulk encoders are only given payloads of units whose ``validate()`` refused
-non-finite numbers. :func:`dumps` (every other body: small, unvalidated) is the standard
-library's alone.
+the reference, refusals included. orjson writes floats below 1e-4 in another form (``0.00001``
+for ``1e-05``, ``1e-7`` for ``1e-07``) and NaN and infinity as ``null`` where the standard
+library refuses them, so each chunk orjson encodes is checked (a scan for those floats, and
+reading it back, which must give the payloads) and re-encoded by the standard library when the
+check fails, as is anything orjson refuses (integers beyond 64 bits, non-string keys, lone
+surrogates). :func:`dumps` (every other body: small) is the standard library's alone.
 """
 
 from __future__ import annotations
@@ -48,6 +47,7 @@ def _orjson_differs(encoded: bytes) -> bool:
 
 
 _orjson_dumps: Callable[..., bytes] | None = None
+_orjson_loads: Callable[[bytes], Any] | None = None
 _APPEND_NEWLINE = 0
 #: Whether orjson was looked for yet: on the first bulk body, not at import (import time).
 _decided = False
@@ -58,7 +58,7 @@ def use_orjson(enabled: bool) -> bool:
 
     Decided on the first bulk body (enabled); tests call it to force either path.
     """
-    global _orjson_dumps, _APPEND_NEWLINE, _decided
+    global _orjson_dumps, _orjson_loads, _APPEND_NEWLINE, _decided
     _decided = True
     _orjson_dumps = None
     if enabled:
@@ -67,8 +67,18 @@ def use_orjson(enabled: bool) -> bool:
         except ImportError:
             return False
         _orjson_dumps = orjson.dumps
+        _orjson_loads = orjson.loads
         _APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
     return _orjson_dumps is not None
+
+
+def _orjson_exact(array: bytes, payloads: list[Any]) -> bool:
+    """Whether orjson's ``array`` (of ``payloads``) is the standard library's text, refusals
+    included: no small float written otherwise, and reading it back gives the payloads. NaN and
+    infinity, which orjson writes as ``null``, read back as ``None`` and compare unequal (so do
+    tuples, read back as lists: the standard library then decides, with the same bytes)."""
+    assert _orjson_loads is not None
+    return not _orjson_differs(array) and _orjson_loads(array) == payloads
 
 
 def _fast_encoder() -> Callable[..., bytes] | None:
@@ -94,7 +104,7 @@ def _array_items(payloads: list[Any]) -> bytes:
         except TypeError:
             pass  # orjson refuses it: the standard library decides (and raises its own errors)
         else:
-            if not _orjson_differs(encoded):
+            if _orjson_exact(encoded, payloads):
                 return encoded[1:-1]
     return _encode(payloads)[1:-1].encode()
 
@@ -137,12 +147,13 @@ def dumps_lines(payloads: Iterable[Any]) -> bytes:
     if fast is not None:
         option = _APPEND_NEWLINE
         try:
-            encoded = b"".join([fast(p, option=option) for p in chunk])
+            lines = [fast(p, option=option) for p in chunk]
         except TypeError:
             pass
         else:
-            if not _orjson_differs(encoded):
-                return encoded
+            # The lines as one array (newlines are whitespace between members) for the check.
+            if _orjson_exact(b"[" + b",".join(lines) + b"]", chunk):
+                return b"".join(lines)
     try:
         return "".join([_encode(p) + "\n" for p in chunk]).encode()
     except ValueError as exc:
