@@ -525,6 +525,7 @@ def machine() -> str:
         "nucleus-sdk",
         "scale-nucleus",
         "httpx",
+        "orjson",
         "anyio",
         "attrs",
         "cattrs",
