@@ -62,8 +62,8 @@ def quickstart(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the served emulator (``-- --quick`` for a smoke run)."""
-    install_project(session)
+    """Benchmarks against the sink and the served emulator (``-- --quick`` for a smoke run)."""
+    install_project(session, extras="dev,bench")
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

@@ -2,7 +2,7 @@
 
 Run by ``benchmarks/run.py`` as ``python benchmarks/_worker.py '<json spec>'``; prints one JSON
 line with the result. The inputs (items, boxes, files) are built before the clock starts, then
-the emulator's counters and this process's peak RSS are reset, so ``rss_growth_mb`` is what the
+the server's counters and this process's peak RSS are reset, so ``rss_growth_mb`` is what the
 client itself added while it worked (the peak over the run, minus the RSS at its start).
 """
 
@@ -173,6 +173,12 @@ def run_sync(spec: dict[str, Any]) -> dict[str, Any]:
         scenario = spec["scenario"]
         if scenario in ("append_remote", "append_local"):
             return _timed(spec, lambda: dataset.append(data["items"]))
+        if scenario in ("stream", "stream_async"):
+            items = remote_items(nucleus_sync, spec["n"], prefix="stream")
+            asynchronous = scenario == "stream_async"
+            result = _timed(spec, lambda: dataset.append(items, asynchronous=asynchronous))
+            result["items_per_s"] = spec["n"] / result["wall_s"]
+            return result
         if scenario == "annotate":
             return _timed(spec, lambda: dataset.annotate(data["boxes"]))
         if scenario == "predictions":
@@ -202,9 +208,12 @@ def run_async(spec: dict[str, Any]) -> dict[str, Any]:
             if scenario == "predictions":
                 model = await client.get_model(model_id=spec["model_id"])
                 return await _atimed(spec, lambda: dataset.upload_predictions(model, data["boxes"]))
-            if scenario == "stream":
+            if scenario in ("stream", "stream_async"):
                 items = remote_items(nucleus_async, spec["n"], prefix="stream")
-                result = await _atimed(spec, lambda: dataset.append(items))
+                asynchronous = scenario == "stream_async"
+                result = await _atimed(
+                    spec, lambda: dataset.append(items, asynchronous=asynchronous)
+                )
                 result["items_per_s"] = spec["n"] / result["wall_s"]
                 return result
             if scenario == "jobs":
@@ -218,18 +227,52 @@ def run_async(spec: dict[str, Any]) -> dict[str, Any]:
 # -- timing ----------------------------------------------------------------------------------
 
 
-def _begin(spec: dict[str, Any]) -> PeakRss:
-    _control(spec["endpoint"], "/_emulator/stats/reset", {})
-    rss = PeakRss()
-    rss.start()
-    return rss
+class _Measure:
+    """What one timed call costs: peak RSS growth, CPU seconds, and (asked for) a profile."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        _control(spec["endpoint"], "/_emulator/stats/reset", {})
+        self.profile_path: str | None = spec.get("profile")
+        self.profiler: Any = None
+        if self.profile_path:
+            import cProfile
+
+            self.profiler = cProfile.Profile()
+        self.rss = PeakRss()
+        self.rss.start()
+        # The process's CPU time, every thread included (the sync facade's loop thread too).
+        self.cpu = time.process_time()
+        if self.profiler is not None:
+            self.profiler.enable()
+
+    def stop(self) -> tuple[float, float]:
+        """(peak RSS growth in MB, CPU seconds) of the timed call."""
+        if self.profiler is not None:
+            self.profiler.disable()
+        cpu = time.process_time() - self.cpu
+        growth = self.rss.growth_mb()
+        if self.profiler is not None and self.profile_path:
+            import io
+            import pstats
+
+            out = io.StringIO()
+            stats = pstats.Stats(self.profiler, stream=out)
+            stats.sort_stats("tottime").print_stats(25)
+            with open(self.profile_path, "w") as f:
+                f.write(out.getvalue())
+        return growth, cpu
 
 
-def _end(spec: dict[str, Any], rss: PeakRss, wall: float, answer: Any) -> dict[str, Any]:
-    growth = rss.growth_mb()
+def _begin(spec: dict[str, Any]) -> _Measure:
+    return _Measure(spec)
+
+
+def _end(spec: dict[str, Any], measure: _Measure, wall: float, answer: Any) -> dict[str, Any]:
+    growth, cpu = measure.stop()
     stats = _control(spec["endpoint"], "/_emulator/stats")
     return {
         "wall_s": wall,
+        "cpu_s": cpu,
         "requests": stats["requests"],
         "peak_in_flight": stats["peak_concurrency"],
         "rss_growth_mb": growth,
@@ -246,41 +289,41 @@ def _summary(answer: Any) -> Any:
 
 
 def _timed(spec: dict[str, Any], call: Callable[[], Any]) -> dict[str, Any]:
-    rss = _begin(spec)
+    measure = _begin(spec)
     started = time.perf_counter()
     answer = call()
-    return _end(spec, rss, time.perf_counter() - started, answer)
+    return _end(spec, measure, time.perf_counter() - started, answer)
 
 
 async def _atimed(spec: dict[str, Any], call: Callable[[], Any]) -> dict[str, Any]:
-    rss = _begin(spec)
+    measure = _begin(spec)
     started = time.perf_counter()
     answer = await call()
-    return _end(spec, rss, time.perf_counter() - started, answer)
+    return _end(spec, measure, time.perf_counter() - started, answer)
 
 
 def _jobs(
     spec: dict[str, Any], data: dict[str, Any], waits: list[Callable[[], Any]]
 ) -> dict[str, Any]:
-    rss = _begin(spec)
+    measure = _begin(spec)
     started = time.perf_counter()
     waits[0]()
     completed = time.perf_counter() - started
     waits[1]()
     seen = time.time()
-    result = _end(spec, rss, time.perf_counter() - started, None)
+    result = _end(spec, measure, time.perf_counter() - started, None)
     result.update(completed_wait_s=completed, late_s=seen - data["job_ids"][1]["completes_at"])
     return result
 
 
 async def _ajobs(spec: dict[str, Any], data: dict[str, Any], jobs: list[Any]) -> dict[str, Any]:
-    rss = _begin(spec)
+    measure = _begin(spec)
     started = time.perf_counter()
     await jobs[0].sleep_until_complete(False)
     completed = time.perf_counter() - started
     await jobs[1].sleep_until_complete(False)
     seen = time.time()
-    result = _end(spec, rss, time.perf_counter() - started, None)
+    result = _end(spec, measure, time.perf_counter() - started, None)
     result.update(completed_wait_s=completed, late_s=seen - data["job_ids"][1]["completes_at"])
     return result
 

@@ -1,12 +1,17 @@
-"""Benchmarks: this SDK (async and sync faces) beside the official client, on the served emulator.
+"""Benchmarks: this SDK (async and sync faces) beside the official client, on two servers.
 
-Every scenario runs against ``python -m nucleus_emulator serve`` (a separate process) with an
-injected latency per request, and every (scenario, client) pair runs in a fresh subprocess
-(``_worker.py``) so its peak RSS growth is its own. Default client settings only. Prints one
-table and writes it, with the machine and package versions, to ``benchmarks/RESULTS.md``.
+Every scenario runs against the sink (``benchmarks/sink.py``: parses, counts, stores nothing;
+the client's own limits) and against ``python -m nucleus_emulator serve`` (stores everything),
+each a separate process with an injected latency per request (50 ms by default), and every
+(server, scenario, client) cell runs in a fresh subprocess (``_worker.py``) so its peak RSS
+growth and CPU time are its own. Default client settings only. Prints one table, writes it with
+the machine and package versions to ``benchmarks/RESULTS.md``, and draws the chart of wall
+times (``docs/assets/benchmarks.png``, with matplotlib: the ``bench`` extra).
 
-    python benchmarks/run.py              # the full run (a few minutes)
-    python benchmarks/run.py --quick      # a smoke run with tiny sizes (seconds)
+    python benchmarks/run.py                      # the full run (the million-item streams
+                                                  # alone take ~3 minutes at 50 ms)
+    python benchmarks/run.py --quick              # a smoke run with tiny sizes
+    python benchmarks/run.py --profile prof/      # a cProfile summary of every cell
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -31,9 +37,25 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "_worker.py"
+SINK = HERE / "sink.py"
+CHART = HERE.parent / "docs" / "assets" / "benchmarks.png"
 KEY = "bench-key"
 CLIENTS = ("async", "sync", "official")
-ALL_SCENARIOS = ("append_remote", "annotate", "predictions", "append_local", "jobs", "stream")
+SERVERS = ("sink", "emulator")
+ALL_SCENARIOS = (
+    "append_remote",
+    "annotate",
+    "predictions",
+    "append_local",
+    "jobs",
+    "stream",
+    "stream_async",
+)
+#: Scenarios run against the sink only: a million items stored by the emulator take minutes and
+#: measure the emulator (5,953 items/s, benchmarks of issue 13), not the client.
+SINK_ONLY = ("stream", "stream_async")
+#: Scenarios the official client cannot run (it holds a whole upload in memory).
+OURS_ONLY = ("stream", "stream_async")
 TITLES = {
     "append_remote": "append {n:,} remote items",
     "annotate": "annotate {n:,} boxes",
@@ -41,7 +63,11 @@ TITLES = {
     "append_local": "append {n:,} local files (~20 KB)",
     "jobs": "wait: completed job / job done after {delay:g} s",
     "stream": "stream {n:,} items (generator)",
+    "stream_async": "stream {n:,} items, asynchronous=True (generator)",
 }
+#: This SDK's default ``max_concurrency``. The official client's varies by path (one request at
+#: a time for JSON, ten for local files): its floor uses the peak in flight the server saw.
+CONCURRENCY = {"async": 16, "sync": 16}
 
 
 @dataclass
@@ -53,8 +79,7 @@ class Sizes:
     local_kb: int = 20
     delay: float = 2.0
     stream: int = 1_000_000
-    latencies: tuple[float, ...] = (0.0, 0.05)
-    stream_latencies: tuple[float, ...] = (0.0,)
+    latencies: tuple[float, ...] = (0.05,)
     repeat: int = 1
 
 
@@ -66,13 +91,12 @@ QUICK = Sizes(
     local_kb=2,
     delay=0.3,
     stream=2_000,
-    latencies=(0.0, 0.05),
-    stream_latencies=(0.0,),
 )
 
 
 @dataclass
 class Row:
+    server: str
     scenario: str
     latency: float
     client: str
@@ -83,26 +107,41 @@ class Row:
         values = [r[key] for r in self.results if r.get(key) is not None]
         return statistics.median(values) if values else None
 
+    def floor(self) -> float | None:
+        """The time the requests take at the injected latency and the client's concurrency."""
+        requests = self.median("requests")
+        if requests is None or self.scenario == "jobs":
+            return None
+        concurrency = CONCURRENCY.get(self.client) or self.median("peak_in_flight") or 1
+        return requests * self.latency / concurrency
 
-# -- the served emulator ---------------------------------------------------------------------
+
+# -- the servers -----------------------------------------------------------------------------
+
+
+def server_command(server: str, latency: float, data_dir: str) -> list[str]:
+    if server == "sink":
+        return [sys.executable, str(SINK), "--port", "0", "--latency", str(latency)]
+    return [
+        sys.executable,
+        "-m",
+        "nucleus_emulator",
+        "serve",
+        "--port",
+        "0",
+        "--latency",
+        str(latency),
+        "--data-dir",
+        data_dir,
+    ]
 
 
 @contextmanager
-def served_emulator(latency: float) -> Iterator[str]:
+def served(server: str, latency: float) -> Iterator[str]:
+    """The endpoint of the sink or the emulator, served in its own process."""
     with tempfile.TemporaryDirectory(prefix="nucleus-bench-") as data_dir:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "nucleus_emulator",
-                "serve",
-                "--port",
-                "0",
-                "--latency",
-                str(latency),
-                "--data-dir",
-                data_dir,
-            ],
+            server_command(server, latency, data_dir),
             stdout=subprocess.PIPE,
             text=True,
             env=child_env(),
@@ -118,7 +157,7 @@ def served_emulator(latency: float) -> Iterator[str]:
                 if line.startswith("http"):
                     endpoint = line.strip()
             if endpoint is None:
-                raise RuntimeError("the emulator did not print its endpoint")
+                raise RuntimeError(f"the {server} did not print its endpoint")
             yield endpoint
         finally:
             process.terminate()
@@ -210,44 +249,60 @@ def run_worker(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
     return result
 
 
-def run_all(sizes: Sizes, scenarios: Sequence[str], clients: Sequence[str]) -> list[Row]:
+def run_all(
+    sizes: Sizes,
+    scenarios: Sequence[str],
+    clients: Sequence[str],
+    servers: Sequence[str],
+    profile_dir: Path | None = None,
+) -> list[Row]:
     rows: list[Row] = []
     skip = annotations_supported()
     with tempfile.TemporaryDirectory(prefix="nucleus-bench-files-") as tmp:
         files = local_files(Path(tmp), sizes.local, sizes.local_kb)
-        for latency in sorted(set(sizes.latencies) | set(sizes.stream_latencies)):
-            with served_emulator(latency) as endpoint:
-                for scenario in scenarios:
-                    lat_ok = sizes.stream_latencies if scenario == "stream" else sizes.latencies
-                    if latency not in lat_ok:
-                        continue
-                    for client in clients:
-                        if scenario == "stream" and client != "async":
+        for server in servers:
+            for latency in sizes.latencies:
+                with served(server, latency) as endpoint:
+                    for scenario in scenarios:
+                        if server != "sink" and scenario in SINK_ONLY:
                             continue
-                        row = Row(scenario, latency, client)
-                        rows.append(row)
-                        if skip and scenario in ("annotate", "predictions"):
-                            row.error = f"skipped: {skip}"
-                            continue
-                        for attempt in range(sizes.repeat):
-                            tag = f"{client}-{latency}-{attempt}-{time.monotonic_ns()}"
-                            try:
-                                spec = asyncio.run(_setup(endpoint, scenario, sizes, tag))
-                                spec.update(
-                                    scenario=scenario,
-                                    client=client,
-                                    endpoint=endpoint,
-                                    n=_size(scenario, sizes),
-                                    n_items=sizes.box_items,
-                                    files=files,
-                                    delay=sizes.delay,
-                                )
-                                row.results.append(run_worker(spec, timeout=300))
-                            except Exception as exc:
-                                row.error = f"failed: {exc}"[:300]
-                                break
-                        _progress(row)
+                        for client in clients:
+                            if client == "official" and scenario in OURS_ONLY:
+                                continue
+                            row = Row(server, scenario, latency, client)
+                            rows.append(row)
+                            if skip and scenario in ("annotate", "predictions"):
+                                row.error = f"skipped: {skip}"
+                                continue
+                            _run_row(row, endpoint, sizes, files, profile_dir)
+                            _progress(row)
     return rows
+
+
+def _run_row(
+    row: Row, endpoint: str, sizes: Sizes, files: list[str], profile_dir: Path | None
+) -> None:
+    for attempt in range(sizes.repeat):
+        tag = f"{row.client}-{row.latency}-{attempt}-{time.monotonic_ns()}"
+        try:
+            spec = asyncio.run(_setup(endpoint, row.scenario, sizes, tag))
+            spec.update(
+                scenario=row.scenario,
+                client=row.client,
+                endpoint=endpoint,
+                n=_size(row.scenario, sizes),
+                n_items=sizes.box_items,
+                files=files,
+                delay=sizes.delay,
+            )
+            if profile_dir is not None and attempt == 0:
+                profile_dir.mkdir(parents=True, exist_ok=True)
+                name = f"{row.server}-{row.scenario}-{row.client}.txt"
+                spec["profile"] = str(profile_dir / name)
+            row.results.append(run_worker(spec, timeout=900))
+        except Exception as exc:
+            row.error = f"failed: {exc}"[:300]
+            return
 
 
 def _size(scenario: str, sizes: Sizes) -> int:
@@ -257,13 +312,17 @@ def _size(scenario: str, sizes: Sizes) -> int:
         "predictions": sizes.boxes,
         "append_local": sizes.local,
         "stream": sizes.stream,
+        "stream_async": sizes.stream,
     }.get(scenario, 2)
 
 
 def _progress(row: Row) -> None:
     wall = row.median("wall_s")
     shown = row.error or (f"{wall:.3f} s" if wall is not None else "-")
-    print(f"  {row.scenario:14} {row.latency * 1000:4.0f} ms  {row.client:8} {shown}", flush=True)
+    print(
+        f"  {row.server:8} {row.scenario:14} {row.latency * 1000:4.0f} ms  {row.client:8} {shown}",
+        flush=True,
+    )
 
 
 # -- import time -----------------------------------------------------------------------------
@@ -329,39 +388,61 @@ def _fmt_s(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
 
 
+def _wall_text(row: Row | None) -> str:
+    if row is None:
+        return ""
+    if row.error:
+        return row.error
+    wall = row.median("wall_s")
+    if row.scenario == "jobs":
+        return (
+            f"{_fmt_s(row.median('completed_wait_s'))} / seen "
+            f"{row.median('late_s') or 0:+.3f} s after end"
+        )
+    text = _fmt_s(wall)
+    floor = row.floor()
+    if floor and wall:
+        text += f" (floor {_fmt_s(floor)}, {wall / floor:.2f}x)"
+    if row.scenario in ("stream", "stream_async"):
+        text += f", {row.median('items_per_s') or 0:,.0f} items/s"
+    return text
+
+
+def _ratio(row: Row | None, official: Row | None) -> str:
+    if row is None or official is None or row.client == "official":
+        return ""
+    ours, ref = row.median("wall_s"), official.median("wall_s")
+    return f"{ref / ours:.1f}x" if ours and ref else ""
+
+
+def _number(row: Row | None, key: str, fmt: str) -> str:
+    value = None if row is None else row.median(key)
+    return "" if value is None else format(value, fmt)
+
+
 def render(rows: list[Row], imports: list[dict[str, Any]], sizes: Sizes, elapsed: float) -> str:
+    by_key = {(r.server, r.scenario, r.latency, r.client): r for r in rows}
+    keys = list(dict.fromkeys((r.scenario, r.latency, r.client) for r in rows))
     lines = [
-        "| scenario | latency | client | wall time | requests | peak in flight "
-        "| peak RSS growth | official / ours |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | latency | client | sink: wall time (floor, x floor) | official / ours "
+        "| emulator: wall time (floor, x floor) | official / ours | client CPU (sink) "
+        "| peak RSS growth (sink) | requests | peak in flight (sink) |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    official: dict[tuple[str, float], float | None] = {
-        (r.scenario, r.latency): r.median("wall_s") for r in rows if r.client == "official"
-    }
-    for row in rows:
-        title = TITLES[row.scenario].format(n=_size(row.scenario, sizes), delay=sizes.delay)
-        latency = f"{row.latency * 1000:.0f} ms"
-        if row.error:
-            lines.append(f"| {title} | {latency} | {row.client} | {row.error} | | | | |")
-            continue
-        wall = row.median("wall_s")
-        if row.scenario == "jobs":
-            wall_text = (
-                f"{_fmt_s(row.median('completed_wait_s'))} / seen "
-                f"{row.median('late_s') or 0:+.3f} s after end"
-            )
-        elif row.scenario == "stream":
-            wall_text = f"{_fmt_s(wall)} ({row.median('items_per_s') or 0:,.0f} items/s)"
-        else:
-            wall_text = _fmt_s(wall)
-        ratio = ""
-        ref = official.get((row.scenario, row.latency))
-        if row.client != "official" and ref and wall:
-            ratio = f"{ref / wall:.1f}x"
+    for scenario, latency, client in keys:
+        sink = by_key.get(("sink", scenario, latency, client))
+        emulator = by_key.get(("emulator", scenario, latency, client))
+        title = TITLES[scenario].format(n=_size(scenario, sizes), delay=sizes.delay)
+        main = sink or emulator
+        assert main is not None
         lines.append(
-            f"| {title} | {latency} | {row.client} | {wall_text} | {row.median('requests'):.0f} "
-            f"| {row.median('peak_in_flight'):.0f} | {row.median('rss_growth_mb'):.1f} MB "
-            f"| {ratio} |"
+            f"| {title} | {latency * 1000:.0f} ms | {client} | {_wall_text(sink)} "
+            f"| {_ratio(sink, by_key.get(('sink', scenario, latency, 'official')))} "
+            f"| {_wall_text(emulator)} "
+            f"| {_ratio(emulator, by_key.get(('emulator', scenario, latency, 'official')))} "
+            f"| {_number(sink, 'cpu_s', '.2f')} s "
+            f"| {_number(main, 'rss_growth_mb', '.1f')} MB "
+            f"| {_number(main, 'requests', '.0f')} | {_number(main, 'peak_in_flight', '.0f')} |"
         )
     lines += [
         "",
@@ -379,6 +460,59 @@ def render(rows: list[Row], imports: list[dict[str, Any]], sizes: Sizes, elapsed
     return "\n".join(lines)
 
 
+def draw_chart(rows: list[Row], sizes: Sizes, path: Path) -> bool:
+    """Wall time per scenario for each client, one panel per server; False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    servers = [s for s in SERVERS if any(r.server == s for r in rows)]
+    fig, axes = plt.subplots(
+        1, len(servers), figsize=(7 * len(servers), 5.5), squeeze=False, sharex=True
+    )
+    colors = {"async": "#2b6cb0", "sync": "#68a0d8", "official": "#d69e2e"}
+    for ax, server in zip(axes[0], servers, strict=True):
+        timed = [r for r in rows if r.server == server and r.scenario != "jobs"]
+        scenarios = list(dict.fromkeys((r.scenario, r.latency) for r in timed))
+        height = 0.8 / len(CLIENTS)
+        for c, client in enumerate(CLIENTS):
+            ys, xs = [], []
+            for i, key in enumerate(scenarios):
+                row = next(
+                    (r for r in timed if (r.scenario, r.latency) == key and r.client == client),
+                    None,
+                )
+                wall = None if row is None else row.median("wall_s")
+                if wall:
+                    ys.append(i + (c - 1) * height)
+                    xs.append(wall)
+            ax.barh(ys, xs, height=height, color=colors[client], label=client)
+        labels = [
+            textwrap.fill(TITLES[sc].format(n=_size(sc, sizes), delay=sizes.delay), 28)
+            + f"\n{lat * 1000:.0f} ms"
+            for sc, lat in scenarios
+        ]
+        ax.set_yticks(range(len(scenarios)), labels, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.grid(axis="x", which="major", alpha=0.3)
+        ax.set_xlabel("wall time (s, log scale; shorter is better)")
+        ax.set_title(f"against the {server}")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def machine() -> str:
     try:
         with open("/proc/meminfo") as f:
@@ -391,6 +525,7 @@ def machine() -> str:
         "nucleus-sdk",
         "scale-nucleus",
         "httpx",
+        "orjson",
         "anyio",
         "attrs",
         "cattrs",
@@ -413,10 +548,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     parser.add_argument("--scenarios", default=",".join(ALL_SCENARIOS))
     parser.add_argument("--clients", default=",".join(CLIENTS))
-    parser.add_argument("--latencies", default=None, help="comma-separated seconds")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="sink and/or emulator")
+    parser.add_argument("--latencies", default=None, help="comma-separated seconds (0.05)")
     parser.add_argument("--repeat", type=int, default=None, help="runs per cell (median)")
-    parser.add_argument("--stream", type=int, default=None, help="items of the stream scenario")
+    parser.add_argument("--stream", type=int, default=None, help="items of the stream scenarios")
     parser.add_argument("--no-imports", action="store_true", help="skip the import-time probe")
+    parser.add_argument("--no-chart", action="store_true", help="do not draw the chart")
+    parser.add_argument("--chart", default=str(CHART), help="where to draw the chart")
+    parser.add_argument(
+        "--profile", default=None, help="folder for a cProfile summary of every cell's timed call"
+    )
     parser.add_argument(
         "--output", default=None, help="where to write the table (default benchmarks/RESULTS.md)"
     )
@@ -432,24 +573,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = set(scenarios) - set(ALL_SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
+    servers = [s for s in args.servers.split(",") if s]
+    if set(servers) - set(SERVERS):
+        parser.error(f"servers are {SERVERS}")
     clients = [c for c in args.clients.split(",") if c]
     started = time.perf_counter()
     print(f"nucleus benchmarks ({'quick' if args.quick else 'full'})", flush=True)
-    rows = run_all(sizes, scenarios, clients)
+    profile_dir = Path(args.profile) if args.profile else None
+    rows = run_all(sizes, scenarios, clients, servers, profile_dir)
     imports = [] if args.no_imports else import_costs(("nucleus_async", "nucleus_sync", "nucleus"))
     table = render(rows, imports, sizes, time.perf_counter() - started)
     print()
     print(table)
+    chart = ""
+    chart_path = Path(args.chart)
+    if not args.no_chart and draw_chart(rows, sizes, chart_path):
+        # Named, not linked: this file is also pulled into docs/benchmarks.md, which shows it.
+        chart = f"The chart of these wall times is drawn by the same run: `{chart_path.name}`.\n"
     output = Path(args.output) if args.output else HERE / "RESULTS.md"
     mode = "quick (smoke sizes)" if args.quick else "full"
     output.write_text(
         f"# Benchmark results ({mode})\n\nGenerated by `nox -s bench` (`python benchmarks/run.py`)"
         f" on {time.strftime('%Y-%m-%d %H:%M %Z')}.\n\n{machine()}\n\n"
-        "Each cell runs in its own subprocess against the served emulator (a separate process) "
-        "with the latency shown injected per request; default client settings. Peak RSS growth "
-        "is the client process's peak during the timed call minus its RSS just before it (the "
-        "inputs are built before). Requests and peak in flight are counted by the emulator. "
-        "official / ours is the official client's wall time over this row's.\n\n"
+        "Each cell runs in its own subprocess against a server in another process, with the "
+        "latency shown injected per request; default client settings. The **sink** "
+        "(`benchmarks/sink.py`) parses every body and stores nothing, so its figures are the "
+        "client's own limits; the **emulator** stores everything in SQLite, so its figures are "
+        "the emulator's. The floor is requests x latency / concurrency (16 for this SDK; for "
+        "the official client the peak in flight the server saw): the time the requests take "
+        "at that latency, whatever the client's speed. Client CPU is the process's CPU time "
+        "during the timed call (every thread). Peak RSS growth is the client process's peak "
+        "during the timed call minus its RSS just before it (the inputs are built before). "
+        "Requests and peak in flight are counted by the server. official / ours is the "
+        "official client's wall time over this "
+        f"row's.\n{chart}\n"
         f"{table}\n"
     )
     failed = [r for r in rows if r.error and not r.error.startswith("skipped")]

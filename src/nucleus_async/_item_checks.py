@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 from ._errors import ValidationError
-from ._upload import check_duplicate_reference_ids
+from ._iterables import AnyIterable, iterate
+from ._upload import check_duplicate_reference_ids, is_local_item
+from ._wire.payloads import bulk_payload
 from .types import DatasetItem
 
-__all__ = ["check_async_items"]
+__all__ = ["async_item_payloads", "check_async_items"]
 
 
 def check_async_items(items: Iterable[Any], *, privacy_mode: bool) -> list[DatasetItem]:
@@ -20,21 +22,54 @@ def check_async_items(items: Iterable[Any], *, privacy_mode: bool) -> list[Datas
     """
     item_list = list(items)
     for item in item_list:
-        if not isinstance(item, DatasetItem):
-            raise ValidationError(f"expected DatasetItem, got {type(item).__name__}", field="items")
-        item.validate()
-        if item.is_local:
-            raise ValidationError(
-                "asynchronous uploads need remote locations (http, https, s3, gs); "
-                f"{item.image_location!r} is a local path",
-                field="image_location",
-                obj=item.reference_id,
-            )
-        if privacy_mode and (not item.width or not item.height):
-            raise ValidationError(
-                "privacy-mode datasets need width and height",
-                field="width/height",
-                obj=item.reference_id,
-            )
+        _check_async_item(item, privacy_mode)
     check_duplicate_reference_ids(item_list)
     return item_list
+
+
+def _check_async_item(item: Any, privacy_mode: bool) -> None:
+    if not isinstance(item, DatasetItem):
+        raise ValidationError(f"expected DatasetItem, got {type(item).__name__}", field="items")
+    item.validate()
+    if is_local_item(item):
+        raise ValidationError(
+            "asynchronous uploads need remote locations (http, https, s3, gs); "
+            f"{item.image_location!r} is a local path",
+            field="image_location",
+            obj=item.reference_id,
+        )
+    if privacy_mode and (not item.width or not item.height):
+        raise ValidationError(
+            "privacy-mode datasets need width and height",
+            field="width/height",
+            obj=item.reference_id,
+        )
+
+
+async def async_item_payloads(
+    items: AnyIterable[Any], *, privacy_mode: bool
+) -> AsyncIterator[dict[str, Any]]:
+    """The payloads of an asynchronous append, each item checked as :func:`check_async_items`.
+
+    A list is checked whole before the first payload; a stream item by item as it is read,
+    remembering the hash of each reference id (not the id: a million ids would be ~60 MB, their
+    hashes ~30 MB), so a repeated id is refused without keeping the stream's items alive.
+    (Two distinct ids share a 64-bit hash with odds of ~1 in 30 million for a million ids.)
+    """
+    payload = bulk_payload()
+    if isinstance(items, Sequence):
+        for item in check_async_items(items, privacy_mode=privacy_mode):
+            yield payload(item)
+        return
+    seen: set[int] = set()
+    async for item in iterate(items):
+        _check_async_item(item, privacy_mode)
+        key = hash(item.reference_id)
+        if key in seen:
+            raise ValidationError(
+                "Duplicate reference IDs found among dataset_items",
+                field="reference_id",
+                obj=item.reference_id,
+            )
+        seen.add(key)
+        yield payload(item)

@@ -1,22 +1,90 @@
 """JSON encoding of request bodies: the one place that turns payloads into bytes.
 
 Every body the SDK sends goes through here, so the separators, the refusal of NaN and
-infinity, and any faster encoder are decided once.
+infinity, and the faster encoder are decided once.
+
+The bulk encoders (:func:`dumps_batch`, :func:`dumps_lines`) use ``orjson`` when it is
+installed (the ``speedups`` extra) and give the same bytes as the standard library, which stays
+the reference, refusals included. orjson writes floats below 1e-4 in another form (``0.00001``
+for ``1e-05``, ``1e-7`` for ``1e-07``) and NaN and infinity as ``null`` where the standard
+library refuses them, so each chunk orjson encodes is checked (a scan for those floats, and
+reading it back, which must give the payloads) and re-encoded by the standard library when the
+check fails, as is anything orjson refuses (integers beyond 64 bits, non-string keys, lone
+surrogates). :func:`dumps` (every other body: small) is the standard library's alone.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["dumps", "dumps_batch", "dumps_text"]
+__all__ = ["dumps", "dumps_batch", "dumps_lines", "dumps_text", "use_orjson"]
 
 # One encoder (``json.dumps`` with options builds a new one per call).
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode
 
 #: Units turned into payload dicts at a time by ``dumps_batch``: bounds the dicts alive at once.
 _DUMPS_CHUNK = 256
+
+#: orjson's float text differs from the standard library's below 1e-4 only: ``0.0000…`` for
+#: 1e-5 <= x < 1e-4 (Python writes ``1e-05``) and a one-digit exponent below that (``1e-7``
+#: against ``1e-07``), which in compact JSON is always followed by ``,``, ``}`` or ``]``.
+#: Python's float repr writes neither, so outside strings a match is one of orjson's small
+#: floats; inside strings it only costs a re-encoding. Both searches have a literal prefix,
+#: so they scan at memory speed (a one-pattern regex without one is 30 times slower).
+_ORJSON_DECIMAL_SMALL_FLOAT = b"0.0000"
+_ORJSON_EXPONENT_SMALL_FLOAT = re.compile(rb"e-[1-9][,}\]]")
+
+
+def _orjson_differs(encoded: bytes) -> bool:
+    """Whether orjson's ``encoded`` may differ from the standard library's text."""
+    return (
+        _ORJSON_DECIMAL_SMALL_FLOAT in encoded
+        or _ORJSON_EXPONENT_SMALL_FLOAT.search(encoded) is not None
+    )
+
+
+_orjson_dumps: Callable[..., bytes] | None = None
+_orjson_loads: Callable[[bytes], Any] | None = None
+_APPEND_NEWLINE = 0
+#: Whether orjson was looked for yet: on the first bulk body, not at import (import time).
+_decided = False
+
+
+def use_orjson(enabled: bool) -> bool:
+    """Use orjson for bulk bodies if ``enabled`` and it is installed; return whether it is used.
+
+    Decided on the first bulk body (enabled); tests call it to force either path.
+    """
+    global _orjson_dumps, _orjson_loads, _APPEND_NEWLINE, _decided
+    _decided = True
+    _orjson_dumps = None
+    if enabled:
+        try:
+            import orjson
+        except ImportError:
+            return False
+        _orjson_dumps = orjson.dumps
+        _orjson_loads = orjson.loads
+        _APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
+    return _orjson_dumps is not None
+
+
+def _orjson_exact(array: bytes, payloads: list[Any]) -> bool:
+    """Whether orjson's ``array`` (of ``payloads``) is the standard library's text, refusals
+    included: no small float written otherwise, and reading it back gives the payloads. NaN and
+    infinity, which orjson writes as ``null``, read back as ``None`` and compare unequal (so do
+    tuples, read back as lists: the standard library then decides, with the same bytes)."""
+    assert _orjson_loads is not None
+    return not _orjson_differs(array) and _orjson_loads(array) == payloads
+
+
+def _fast_encoder() -> Callable[..., bytes] | None:
+    if not _decided:
+        use_orjson(True)
+    return _orjson_dumps
 
 
 def dumps(payload: Any) -> bytes:
@@ -25,6 +93,20 @@ def dumps(payload: Any) -> bytes:
         return _encode(payload).encode()
     except ValueError as exc:
         raise ValueError(f"Payload is not valid JSON (NaN or infinity?): {exc}") from None
+
+
+def _array_items(payloads: list[Any]) -> bytes:
+    """The members of a JSON array of ``payloads``, without the brackets."""
+    fast = _fast_encoder()
+    if fast is not None:
+        try:
+            encoded = fast(payloads)
+        except TypeError:
+            pass  # orjson refuses it: the standard library decides (and raises its own errors)
+        else:
+            if _orjson_exact(encoded, payloads):
+                return encoded[1:-1]
+    return _encode(payloads)[1:-1].encode()
 
 
 def dumps_batch(
@@ -46,13 +128,34 @@ def dumps_batch(
         for start in range(0, len(units), _DUMPS_CHUNK):
             if start:
                 parts.append(b",")
-            chunk = _encode([payload(unit) for unit in units[start : start + _DUMPS_CHUNK]])
-            parts.append(chunk[1:-1].encode())
+            parts.append(
+                _array_items([payload(unit) for unit in units[start : start + _DUMPS_CHUNK]])
+            )
         parts.append(b"]")
         for k, v in (tail or {}).items():
             parts += (b",", _encode(k).encode(), b":", _encode(v).encode())
         parts.append(b"}")
         return b"".join(parts)
+    except ValueError as exc:
+        raise ValueError(f"Payload is not valid JSON (NaN or infinity?): {exc}") from None
+
+
+def dumps_lines(payloads: Iterable[Any]) -> bytes:
+    """NDJSON: ``dumps(p) + b"\\n"`` for each payload, joined (empty for no payloads)."""
+    chunk = list(payloads)
+    fast = _fast_encoder()
+    if fast is not None:
+        option = _APPEND_NEWLINE
+        try:
+            lines = [fast(p, option=option) for p in chunk]
+        except TypeError:
+            pass
+        else:
+            # The lines as one array (newlines are whitespace between members) for the check.
+            if _orjson_exact(b"[" + b",".join(lines) + b"]", chunk):
+                return b"".join(lines)
+    try:
+        return "".join([_encode(p) + "\n" for p in chunk]).encode()
     except ValueError as exc:
         raise ValueError(f"Payload is not valid JSON (NaN or infinity?): {exc}") from None
 

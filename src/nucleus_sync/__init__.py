@@ -93,6 +93,7 @@ from nucleus_async import (
 from nucleus_sync._client import NucleusClient
 from nucleus_sync._runtime import Pager as AsyncPager
 from nucleus_sync.resources.dataset import Dataset
+from nucleus_sync.resources.job_group import AsyncJobGroup
 from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.model_run import ModelRun
@@ -101,6 +102,7 @@ from nucleus_sync.resources.slice import Slice
 __all__ = [
     "ASGITransport",
     "AsyncJob",
+    "AsyncJobGroup",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",

@@ -21,8 +21,9 @@ def bench() -> object:
     return module
 
 
-def test_quick_run_writes_a_table(bench: object, tmp_path: Path) -> None:
+def test_quick_run_writes_a_table_of_both_servers(bench: object, tmp_path: Path) -> None:
     output = tmp_path / "RESULTS.md"
+    chart = tmp_path / "chart.png"
     code = bench.main(  # type: ignore[attr-defined]
         [
             "--quick",
@@ -31,10 +32,12 @@ def test_quick_run_writes_a_table(bench: object, tmp_path: Path) -> None:
             "--clients",
             "async,sync",
             "--latencies",
-            "0",
+            "0.01",
             "--no-imports",
             "--output",
             str(output),
+            "--chart",
+            str(chart),
         ]
     )
     assert code == 0
@@ -42,4 +45,33 @@ def test_quick_run_writes_a_table(bench: object, tmp_path: Path) -> None:
     assert "Machine:" in text and "Packages:" in text
     rows = [line for line in text.splitlines() if line.startswith("| append 200 remote items")]
     assert len(rows) == 2 and all("failed" not in row for row in rows)
+    # Each row holds the sink's figure and the emulator's, each with its floor.
+    assert all(row.count(" s (floor ") == 2 for row in rows)
     assert "wait: completed job" in text
+    assert chart.stat().st_size > 0 and f"`{chart.name}`" in text
+
+
+def test_the_sink_takes_streamed_and_asynchronous_uploads(bench: object, tmp_path: Path) -> None:
+    output = tmp_path / "RESULTS.md"
+    code = bench.main(  # type: ignore[attr-defined]
+        [
+            "--quick",
+            "--servers",
+            "sink",
+            "--scenarios",
+            "stream,stream_async",
+            "--clients",
+            "async",
+            "--stream",
+            "300",
+            "--latencies",
+            "0",
+            "--no-imports",
+            "--no-chart",
+            "--output",
+            str(output),
+        ]
+    )
+    assert code == 0
+    rows = [line for line in output.read_text().splitlines() if line.startswith("| stream 300")]
+    assert len(rows) == 2 and all("items/s" in row for row in rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .annotations import AnnotationUploader as AnnotationUploader
 from .items import ItemUploader as ItemUploader
 from .items import check_duplicate_reference_ids as check_duplicate_reference_ids
+from .items import is_local_item as is_local_item
 from .scenes import upload_scenes as upload_scenes
 from .scenes import validate_scenes as validate_scenes
 from .signed import upload_ndjson as upload_ndjson

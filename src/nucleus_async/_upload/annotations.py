@@ -22,6 +22,7 @@ from .._errors import DuplicateIDError, LocalFileNotFoundError, ValidationError
 from .._iterables import AnyIterable, iterate
 from .._json import dumps
 from .._transport import FilePart, Transport
+from .._wire.payloads import bulk_payload
 from ..types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
 from .files import check_files_per_request, missing_files, multipart_parts
 from .journal import JournalPath, journal_at
@@ -161,10 +162,6 @@ async def _local_mask_parts(update: bool, units: Sequence[Annotation]) -> list[F
     )
 
 
-def _payload(unit: Annotation) -> Any:
-    return unit.to_payload()
-
-
 class _AnnotationLanes:
     """Local masks as multipart, remote masks under ``segmentations``, the rest under
     ``annotations``; every JSON batch carries ``update`` (and ``trained_slice_id`` if given)."""
@@ -178,15 +175,16 @@ class _AnnotationLanes:
         local_files_per_request: int,
     ) -> None:
         head = {"update": update}
+        payload = bulk_payload()
         tail = {"trained_slice_id": trained_slice_id} if trained_slice_id else None
         self.local_masks: FileLane[Annotation] = FileLane(
             local_files_per_request, partial(_local_mask_parts, update), _check_local_masks
         )
         self.remote_masks: JsonLane[Annotation] = JsonLane(
-            remote_files_per_request, "segmentations", _payload, head, tail
+            remote_files_per_request, "segmentations", payload, head, tail
         )
         self.geometry: JsonLane[Annotation] = JsonLane(
-            batch_size, "annotations", _payload, head, tail
+            batch_size, "annotations", payload, head, tail
         )
         self.all: tuple[Lane[Annotation], ...] = (
             self.local_masks,
@@ -256,10 +254,12 @@ class AnnotationUploader:
         *,
         update: bool,
         extra: Mapping[str, Any] | None = None,
-    ) -> Any:
-        """Write one JSON line per unit to a signed URL, then start the job; return its JSON.
+    ) -> list[Any]:
+        """Write one JSON line per unit to signed URLs, start the job(s); return their JSON.
 
-        Local masks are refused: the service cannot read them from a signed-URL upload.
+        One job per part of the upload (see :func:`~.signed.upload_ndjson`): one unless the
+        lines pass the service's size cap. Local masks are refused: the service cannot read
+        them from a signed-URL upload.
         """
         checks = _AnnotationChecks(self._predictions)
         checked = (
@@ -268,12 +268,19 @@ class AnnotationUploader:
             else checked_stream(checks, units)
         )
         transport = self._bulk.transport
-        request_id = await upload_ndjson(transport, self._dataset_id, _remote_payloads(checked))
-        body = {"requestId": request_id, "update": update, **(extra or {})}
-        return await transport.request("POST", f"{self._bulk.route}?async=1", body)
+        route = f"{self._bulk.route}?async=1"
+
+        async def start_job(request_id: str) -> Any:
+            body = {"requestId": request_id, "update": update, **(extra or {})}
+            return await transport.request("POST", route, body)
+
+        return await upload_ndjson(
+            transport, self._dataset_id, _remote_payloads(checked), start_job
+        )
 
 
 async def _remote_payloads(units: AnyIterable[Annotation]) -> AsyncIterator[dict[str, Any]]:
+    payload = bulk_payload()
     async for unit in iterate(units):
         if _is_local_mask(unit):
             assert isinstance(unit, SegmentationAnnotation)
@@ -284,4 +291,4 @@ async def _remote_payloads(units: AnyIterable[Annotation]) -> AsyncIterator[dict
                 field="mask_url",
                 obj=unit.reference_id,
             )
-        yield unit.to_payload()
+        yield payload(unit)

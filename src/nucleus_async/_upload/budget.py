@@ -8,11 +8,15 @@ import anyio
 
 __all__ = ["MAX_BODY_BYTES_IN_FLIGHT", "ByteBudget"]
 
-#: Request bodies one bulk upload keeps in flight at most (one body is always let through).
-#: Small batches (items, remote masks) never reach it and use the whole ``max_concurrency``;
-#: big ones (5,000 boxes are ~1.3 MB) run a few at a time: the server takes them one after
-#: another anyway, and every waiting body is memory. Chosen by measurement (benchmarks/).
-MAX_BODY_BYTES_IN_FLIGHT = 5 * 512 * 1024
+#: Request bodies one bulk upload keeps in flight at most (one body is always let through), so
+#: the bodies of one upload hold at most 16 MiB plus the one being built (one batch: ~1 MB for
+#: 5,000 boxes). What keeps a link busy is bytes in flight >= encoding rate x round trip: the
+#: client encodes boxes at ~50 MB/s (standard library) to ~150 MB/s (orjson), so a 50 ms round
+#: trip needs 2.5-7.5 MB in flight, and 16 MiB covers round trips of 100 ms at the faster rate
+#: (2.5 MiB, the earlier limit, let two 5,000-box batches travel: ten sequential round trips
+#: for 100,000 boxes). Small batches (items, remote masks) never reach it and use the whole
+#: ``max_concurrency``.
+MAX_BODY_BYTES_IN_FLIGHT = 16 * 1024 * 1024
 
 
 class ByteBudget:

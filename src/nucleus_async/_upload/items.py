@@ -18,12 +18,13 @@ from .._errors import DuplicateIDError, LocalFileNotFoundError, ValidationError
 from .._iterables import AnyIterable
 from .._json import dumps
 from .._transport import FilePart, Transport
+from .._wire.payloads import bulk_payload
 from ..types import DatasetItem, UploadResponse
 from .files import check_files_per_request, missing_files, multipart_parts
 from .journal import JournalPath, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
 
-__all__ = ["ItemUploader", "check_duplicate_reference_ids"]
+__all__ = ["ItemUploader", "check_duplicate_reference_ids", "is_local_item"]
 
 
 def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
@@ -116,15 +117,12 @@ class _ItemChecks:
 _REMOTE_PREFIXES = ("s3://", "gs://", "https://", "http://")
 
 
-def _is_local(item: DatasetItem) -> bool:
+def is_local_item(item: DatasetItem) -> bool:
+    """``item.is_local``, answered without a URL parse for the usual remote schemes."""
     location = item.image_location or item.pointcloud_location
     if location and location.startswith(_REMOTE_PREFIXES):
         return False
     return item.is_local
-
-
-def _item_payload(item: DatasetItem) -> Any:
-    return item.to_payload()
 
 
 def _image_content_type(path: str) -> str:
@@ -161,7 +159,7 @@ class _ItemLanes:
 
     def __init__(self, *, update: bool, batch_size: int, files_per_request: int) -> None:
         self.remote: JsonLane[DatasetItem] = JsonLane(
-            batch_size, "items", _item_payload, tail={"update": update}
+            batch_size, "items", bulk_payload(), tail={"update": update}
         )
         self.local: FileLane[DatasetItem] = FileLane(
             files_per_request, partial(_local_item_parts, update), _check_local_files_exist
@@ -169,7 +167,7 @@ class _ItemLanes:
         self.all: tuple[Lane[DatasetItem], ...] = (self.remote, self.local)
 
     def of(self, item: DatasetItem) -> Lane[DatasetItem]:
-        return self.local if _is_local(item) else self.remote
+        return self.local if is_local_item(item) else self.remote
 
 
 class _ItemTally:

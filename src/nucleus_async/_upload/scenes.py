@@ -106,12 +106,14 @@ async def upload_scenes(
     scenes: Sequence[Scene],
     *,
     update: bool,
-) -> Any:
-    """Upload already-validated scenes of one kind; return the service's job object."""
+) -> list[Any]:
+    """Upload already-validated scenes of one kind; return the service's job object(s)."""
     video = isinstance(scenes[0], VideoScene)
-    request_id = await upload_ndjson(
-        transport, dataset_id, (scene.to_payload() for scene in scenes)
-    )
-    return await transport.request(
-        "POST", scene_route(dataset_id, video), {"requestId": request_id, "update": update}
+    route = scene_route(dataset_id, video)
+
+    async def start_job(request_id: str) -> Any:
+        return await transport.request("POST", route, {"requestId": request_id, "update": update})
+
+    return await upload_ndjson(
+        transport, dataset_id, (scene.to_payload() for scene in scenes), start_job
     )

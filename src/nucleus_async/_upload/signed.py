@@ -1,50 +1,214 @@
-"""The presigned-URL NDJSON round trip behind every ``asynchronous=True`` upload."""
+"""The presigned-URL NDJSON upload behind every ``asynchronous=True`` upload.
+
+The lines are spooled to a temporary file as they are produced and each file is PUT streaming
+from disk with a known length, so memory holds one write chunk (about a megabyte), never the
+upload. The service refuses a file larger than :data:`MAX_NDJSON_BYTES`: a bigger upload is
+split into several parts, each one signed URL, one PUT and one job. A finished part is sent
+(and its job started) while the next one is spooled; at most two parts are on disk at once.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
-from urllib.request import pathname2url
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import IO, Any, TypeVar
 
+import anyio
+import anyio.lowlevel
+
+from .._http import FileBody
 from .._iterables import AnyIterable, iterate
-from .._json import dumps
+from .._json import dumps_lines
 from .._transport import Transport
 
-__all__ = ["MAX_NDJSON_BYTES", "upload_ndjson"]
+__all__ = ["MAX_NDJSON_BYTES", "StartJob", "upload_ndjson"]
 
 #: The service refuses payloads larger than this (0x1FFFFFE8 bytes).
 MAX_NDJSON_BYTES = 0x1FFFFFE8
 
+T = TypeVar("T")
 
-async def upload_ndjson(
-    transport: Transport,
-    dataset_id: str,
-    payloads: AnyIterable[dict[str, Any]],
-) -> str:
-    """Upload one JSON line per payload to a fresh signed URL; return its request id.
+#: Payloads encoded at a time (one encoder call, one write chunk of typically 50-500 KB).
+_LINES_PER_WRITE = 1024
 
-    The caller then starts the job with ``{"requestId": <id>, ...}`` on its ``?async=1`` route.
-    """
-    chunks: list[bytes] = []
-    size = 0
+#: Starts the job of one uploaded part: gets its request id, answers the service's job JSON.
+StartJob = Callable[[str], Awaitable[Any]]
+
+
+class _Part:
+    """One NDJSON file being spooled: its path, its open handle and the bytes written."""
+
+    __slots__ = ("file", "path", "size")
+
+    def __init__(self, path: str, file: IO[bytes]) -> None:
+        self.path = path
+        self.file = file
+        self.size = 0
+
+    @classmethod
+    async def create(cls) -> _Part:
+        fd, path = await _in_thread(_make_spool_file)
+        return cls(path, os.fdopen(fd, "wb"))
+
+    async def write(self, chunk: bytes) -> None:
+        await _in_thread(self.file.write, chunk)
+        self.size += len(chunk)
+
+    async def close(self) -> None:
+        await _in_thread(self.file.close)
+
+    async def remove(self) -> None:
+        self.file.close()  # already closed unless spooling failed; closing again is free
+        await _in_thread(_unlink, self.path)
+
+
+async def _in_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a worker thread: file work never blocks the event loop."""
+    import anyio.to_thread  # here: asynchronous uploads' cost, not every import's
+
+    return await anyio.to_thread.run_sync(function, *args)
+
+
+def _make_spool_file() -> tuple[int, str]:
+    import tempfile  # here: asynchronous uploads' cost, not every import's
+
+    return tempfile.mkstemp(prefix="nucleus-upload-", suffix=".ndjson")
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _fitting(chunk: bytes, start: int, room: int) -> int:
+    """Where the whole lines of ``chunk[start:]`` that fit in ``room`` bytes end (``start``
+    if not even one fits). JSON text never holds a raw newline, so lines end at ``\n``."""
+    if len(chunk) - start <= room:
+        return len(chunk)
+    return chunk.rfind(b"\n", start, start + room) + 1 or start
+
+
+async def _chunks(payloads: AnyIterable[Any]) -> AsyncIterator[bytes]:
+    """The payloads as NDJSON, ``_LINES_PER_WRITE`` lines per chunk."""
+    batch: list[Any] = []
     async for payload in iterate(payloads):
-        line = dumps(payload) + b"\n"
-        size += len(line)
-        if size > MAX_NDJSON_BYTES:
-            raise ValueError(
-                f"Asynchronous upload is larger than {MAX_NDJSON_BYTES} bytes; split it into "
-                "several uploads."
-            )
-        chunks.append(line)
-    if not chunks:
-        raise ValueError("Nothing to upload: the asynchronous upload got no items.")
+        batch.append(payload)
+        if len(batch) >= _LINES_PER_WRITE:
+            yield dumps_lines(batch)
+            batch = []
+            # A sync generator never yields to the loop by itself; let other tasks run.
+            await anyio.lowlevel.checkpoint()
+    if batch:
+        yield dumps_lines(batch)
+
+
+async def _spool(
+    payloads: AnyIterable[Any], max_bytes: int, finished: Callable[[_Part], Awaitable[None]]
+) -> None:
+    """Write the payloads into parts of at most ``max_bytes``, handing each finished part on."""
+    part: _Part | None = None
+    try:
+        async for chunk in _chunks(payloads):
+            start = 0
+            while start < len(chunk):
+                if part is None:
+                    part = await _Part.create()
+                end = _fitting(chunk, start, max_bytes - part.size)
+                if end > start:
+                    await part.write(chunk[start:end] if start or end < len(chunk) else chunk)
+                    start = end
+                    continue
+                if not part.size:
+                    line = chunk.index(b"\n", start) + 1 - start
+                    raise ValueError(
+                        f"One line of the asynchronous upload is {line} bytes, more than the "
+                        f"service accepts in one upload ({max_bytes} bytes)."
+                    )
+                # The part is full: it goes, and the lines go on in a new one.
+                await part.close()
+                done, part = part, None
+                await finished(done)
+        if part is None:
+            raise ValueError("Nothing to upload: the asynchronous upload got no items.")
+        await part.close()
+        done, part = part, None
+        await finished(done)
+    finally:
+        if part is not None:
+            with anyio.CancelScope(shield=True):
+                await part.remove()
+
+
+async def _upload_part(transport: Transport, dataset_id: str, part: _Part) -> str:
+    """PUT one spooled part to a fresh signed URL; return its request id."""
     import uuid  # here: one upload's cost, not every import's
 
     request_id = uuid.uuid4().hex
     route = f"dataset/{dataset_id}/signedUrl/{request_id}"
     s3_endpoint = os.environ.get("S3_ENDPOINT")
     if s3_endpoint:
-        route += f"?s3Endpoint={pathname2url(s3_endpoint)}"
+        from urllib.parse import quote  # what pathname2url does on POSIX, without urllib.request
+
+        route += f"?s3Endpoint={quote(s3_endpoint)}"
     response = await transport.request("GET", route)
-    await transport.put_signed_url(response["signed_url"], b"".join(chunks))
+    await transport.put_signed_url(response["signed_url"], FileBody(part.path, part.size))
     return request_id
+
+
+async def upload_ndjson(
+    transport: Transport,
+    dataset_id: str,
+    payloads: AnyIterable[dict[str, Any]],
+    start_job: StartJob,
+    *,
+    max_bytes: int | None = None,
+) -> list[Any]:
+    """Upload one JSON line per payload through signed URLs; start one job per part.
+
+    ``start_job`` gets each part's request id and starts its job (``{"requestId": <id>, ...}``
+    on the kind's ``?async=1`` route); the jobs' JSON answers are returned in part order. Most
+    uploads are one part; past ``max_bytes`` (default :data:`MAX_NDJSON_BYTES`, the service's
+    cap) the lines go on in a new part.
+
+    Raises ``ValueError`` for an empty upload or a single line over ``max_bytes``. If a part
+    fails to upload, the error propagates; the jobs of earlier parts were started and run on.
+    """
+    jobs: list[Any] = []
+    failed: list[Exception] = []
+    send, receive = anyio.create_memory_object_stream[_Part](0)
+
+    async def uploader() -> None:
+        async with receive:
+            async for part in receive:
+                try:
+                    request_id = await _upload_part(transport, dataset_id, part)
+                    jobs.append(await start_job(request_id))
+                except Exception as exc:
+                    failed.append(exc)
+                    return  # closing the stream stops the spooling at its next part
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await part.remove()
+
+    async def finished(part: _Part) -> None:
+        try:
+            await send.send(part)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await part.remove()
+            raise
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(uploader)
+        async with send:
+            try:
+                cap = MAX_NDJSON_BYTES if max_bytes is None else max_bytes
+                await _spool(payloads, cap, finished)
+            except anyio.BrokenResourceError:
+                pass  # the uploader stopped at a failed part: its error is reported below
+            except Exception as exc:
+                failed.append(exc)
+    if failed:
+        raise failed[0]
+    return jobs

@@ -41,7 +41,7 @@ from ..types.responses import UploadResponse
 from ..types.scenes import Frame, LidarScene, Track, VideoScene
 from ..types.segment import Segment
 
-__all__ = ["Hook", "JSONDict", "dataset_item_payload", "payload_hooks"]
+__all__ = ["Hook", "JSONDict", "bulk_payload", "dataset_item_payload", "payload_hooks"]
 
 JSONDict = dict[str, Any]
 Hook = Callable[[Any], JSONDict]
@@ -67,6 +67,27 @@ def _box(a: BoxAnnotation) -> JSONDict:
         "track_reference_id": a.track_reference_id,
         "task_id": a._task_id,
     }
+
+
+def _box_prediction(p: BoxPrediction) -> JSONDict:
+    # ``_with_confidence(_box)`` in one literal: the hottest prediction type saves a call and
+    # two insertions per unit. Key order as there: confidence and class_pdf when not None.
+    payload: JSONDict = {
+        "label": p.label,
+        "type": "box",
+        "geometry": {"x": p.x, "y": p.y, "width": p.width, "height": p.height},
+        "reference_id": p.reference_id,
+        "annotation_id": p.annotation_id,
+        "metadata": p.metadata,
+        "embedding_vector": p.embedding_vector,
+        "track_reference_id": p.track_reference_id,
+        "task_id": p._task_id,
+    }
+    if p.confidence is not None:
+        payload["confidence"] = p.confidence
+    if p.class_pdf is not None:
+        payload["class_pdf"] = p.class_pdf
+    return payload
 
 
 def _line(a: LineAnnotation) -> JSONDict:
@@ -337,7 +358,7 @@ def payload_hooks() -> dict[type, Hook]:
         SceneCategoryAnnotation: _scene_category,
         SegmentationAnnotation: _segmentation,
         UnknownAnnotation: _unknown,
-        BoxPrediction: _with_confidence(_box),
+        BoxPrediction: _box_prediction,
         LinePrediction: _with_confidence(_line),
         PolygonPrediction: _with_confidence(_polygon),
         KeypointsPrediction: _with_confidence(_keypoints),
@@ -355,3 +376,19 @@ def payload_hooks() -> dict[type, Hook]:
         VideoScene: _video_scene,
         UploadResponse: _upload_response,
     }
+
+
+def bulk_payload() -> Hook:
+    """``unit.to_payload()`` for the bulk paths, one dict lookup per unit.
+
+    The same hooks as the wired converter's, called without the three hops of
+    ``to_payload`` -> ``codec()`` -> ``unstructure`` (a tenth of a box's payload cost); a type
+    without a hand-written hook goes through its own ``to_payload``.
+    """
+    hooks = payload_hooks()
+
+    def payload(unit: Any) -> JSONDict:
+        hook = hooks.get(unit.__class__)
+        return hook(unit) if hook is not None else unit.to_payload()
+
+    return payload

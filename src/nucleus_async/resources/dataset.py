@@ -15,8 +15,8 @@ from .._errors import NotFoundError, ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 from .._folder_items import existing_dirname as folder_dirname
 from .._folder_items import folder_items
-from .._item_checks import check_async_items
-from .._iterables import AnyIterable, iterate
+from .._item_checks import async_item_payloads
+from .._iterables import AnyIterable
 from .._metadata_updates import (
     check_sync_update_size,
     item_metadata_entries,
@@ -51,6 +51,7 @@ from ..types import (
 )
 from ._base import Resource
 from ._refs import model_id_of
+from .job_group import job_handle
 from .jobs import AsyncJob, job_stats, list_jobs
 from .model import Model
 from .model_run import ModelRun
@@ -310,23 +311,23 @@ class Dataset(Resource):
         return await self._append_scenes(list(scenes), bool(update))
 
     async def _append_async(self, items: AnyIterable[Any], update: bool) -> AsyncJob:
-        collected = [item async for item in iterate(items)]
-        privacy_mode = await self._privacy_flag("appending items")
-        item_list = check_async_items(collected, privacy_mode=privacy_mode)
-        request_id = await upload_ndjson(
-            self._transport, self.id, (item.to_payload() for item in item_list)
+        payloads = async_item_payloads(
+            items, privacy_mode=await self._privacy_flag("appending items")
         )
-        response = await self._transport.request(
-            "POST", self._route("append?async=1"), {"requestId": request_id, "update": update}
-        )
-        return AsyncJob.from_json(response, self._session)
+        route = self._route("append?async=1")
+
+        async def start_job(request_id: str) -> Any:
+            body = {"requestId": request_id, "update": update}
+            return await self._transport.request("POST", route, body)
+
+        jobs = await upload_ndjson(self._transport, self.id, payloads, start_job)
+        return job_handle(jobs, self._session)
 
     async def _append_scenes(self, scenes: Sequence[Scene], update: bool) -> AsyncJob:
-        is_scene = await self._scene_flag("appending scenes")
-        check_scene_upload(self.id, scenes, is_scene=is_scene)
+        check_scene_upload(self.id, scenes, is_scene=await self._scene_flag("appending scenes"))
         validate_scenes(scenes, privacy_mode=await self._privacy_flag("appending scenes"))
-        response = await upload_scenes(self._transport, self.id, scenes, update=update)
-        return AsyncJob.from_json(response, self._session)
+        jobs = await upload_scenes(self._transport, self.id, scenes, update=update)
+        return job_handle(jobs, self._session)
 
     async def info(self) -> DatasetInfo:
         """Fetches information about the dataset (name, length, model runs, slices, schemas)."""
@@ -627,8 +628,8 @@ class Dataset(Resource):
         if asynchronous:
             if journal is not None:
                 raise ValidationError("journal applies to synchronous uploads", field="journal")
-            response = await uploader.upload_async(annotations, update=update)
-            return AsyncJob.from_json(response, self._session)
+            jobs = await uploader.upload_async(annotations, update=update)
+            return job_handle(jobs, self._session)
         return await uploader.upload(
             annotations,
             update=update,
@@ -706,10 +707,10 @@ class Dataset(Resource):
         if asynchronous:
             if journal is not None:
                 raise ValidationError("journal applies to synchronous uploads", field="journal")
-            response = await uploader.upload_async(
+            jobs = await uploader.upload_async(
                 predictions, update=update, extra={"trained_slice_id": trained_slice_id}
             )
-            return AsyncJob.from_json(response, self._session)
+            return job_handle(jobs, self._session)
         return await uploader.upload(
             predictions,
             update=update,

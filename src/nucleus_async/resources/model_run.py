@@ -11,6 +11,7 @@ from .._session import SessionSource
 from .._upload import AnnotationUploader
 from ..types import Prediction, prediction_from_json
 from ._base import Resource
+from .job_group import job_handle
 from .jobs import AsyncJob
 
 __all__ = ["ModelRun"]
@@ -94,8 +95,8 @@ class ModelRun(Resource):
             progress=self._session.progress(progress),
         )
         if asynchronous:
-            response = await uploader.upload_async(annotations, update=update, extra={})
-            return AsyncJob.from_json(response, self._session)
+            jobs = await uploader.upload_async(annotations, update=update, extra={})
+            return job_handle(jobs, self._session)
         return await uploader.upload(
             annotations,
             update=update,
