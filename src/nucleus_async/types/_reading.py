@@ -9,7 +9,6 @@ reading task or thread, so an object built elsewhere at the same time is still c
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,7 +18,6 @@ from .._errors import ValidationError
 
 __all__ = ["check_unless_read", "reading"]
 
-logger = logging.getLogger("nucleus_async")
 
 _READING: ContextVar[bool] = ContextVar("nucleus_async_reading", default=False)
 
@@ -45,4 +43,9 @@ def check_unless_read(unit: _Checked) -> None:
     except ValidationError as exc:
         if not _READING.get():
             raise
+        # logging is imported here, not at the top: ``import nucleus_async`` stays free of it
+        # (tests/unit/test_import_cost.py), and a failed check on read is the rare case.
+        import logging
+
+        logger = logging.getLogger("nucleus_async")
         logger.debug("read %s as sent, unchecked: %s", type(unit).__name__, exc)
