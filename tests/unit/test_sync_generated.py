@@ -231,7 +231,7 @@ def test_resource_subclasses_get_twins_too() -> None:
     from nucleus_sync import _runtime
 
     sync = facade.fake_sync()
-    twin = _runtime._registry[ExportJob]
+    twin = _runtime._twins._registry[ExportJob]
     assert issubclass(twin, sync.AsyncJob)
     assert_twin_mirrors(ExportJob, twin, None)
 

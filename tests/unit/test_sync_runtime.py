@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_core import facade
 from fake_core._events import EVENTS
 
-from nucleus_sync import _runtime
+from nucleus_sync._runtime import _pager, _portal
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -40,7 +40,7 @@ def client(sync: ModuleType) -> Iterator[Any]:
 
 
 def leases() -> int:
-    return _runtime._runtime._leases
+    return _portal.runtime._leases
 
 
 # -- calls ------------------------------------------------------------------------------------
@@ -49,7 +49,7 @@ def leases() -> int:
 def test_coroutines_run_on_the_loop_thread_not_the_caller(client: Any) -> None:
     loop_thread = client.loop_thread()
     assert loop_thread != threading.get_ident()
-    assert loop_thread == _runtime._runtime.loop_thread_ident
+    assert loop_thread == _portal.runtime.loop_thread_ident
 
 
 def test_client_core_is_constructed_on_the_loop_thread(client: Any) -> None:
@@ -140,14 +140,14 @@ def test_pager_crosses_into_the_loop_once_per_page(
 ) -> None:
     dataset = client.create_dataset("q")
     hops = 0
-    real_call = _runtime.call
+    real_call = _pager.call
 
     def counting_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         nonlocal hops
         hops += 1
         return real_call(fn, *args, **kwargs)
 
-    monkeypatch.setattr(_runtime, "call", counting_call)
+    monkeypatch.setattr(_pager, "call", counting_call)
     assert len(list(dataset.items_generator(100, 25))) == 100
     assert hops == 4 + 1 + 1  # four pages, the end of the stream, aclose
 
@@ -190,7 +190,7 @@ def test_the_loop_thread_lives_as_long_as_a_client(sync: ModuleType) -> None:
     assert leases() == before
     assert client._core.closed
     if before == 0:
-        assert _runtime._runtime._loop is None
+        assert _portal.runtime._loop is None
 
 
 def test_exit_of_with_block_releases_the_lease(sync: ModuleType) -> None:
@@ -281,7 +281,7 @@ def test_many_threads_call_concurrently(client: Any) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_starts_its_own_loop(sync: ModuleType, client: Any) -> None:
-    parent_loop = _runtime._runtime._loop
+    parent_loop = _portal.runtime._loop
     assert parent_loop is not None
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest
@@ -290,11 +290,11 @@ def test_a_forked_child_starts_its_own_loop(sync: ModuleType, client: Any) -> No
             with sync.NucleusClient("key") as fresh:
                 ok = fresh.sleep(0) == 0
                 ok = ok and client.sleep(0) == 0  # a client from before the fork too
-                ok = ok and _runtime._runtime._loop not in (None, parent_loop)
+                ok = ok and _portal.runtime._loop not in (None, parent_loop)
             code = 0 if ok else 3
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert _runtime._runtime._loop is parent_loop
+    assert _portal.runtime._loop is parent_loop
     assert client.sleep(0) == 0
