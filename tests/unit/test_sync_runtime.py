@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -261,6 +261,63 @@ def test_call_inside_a_running_event_loop_warns_and_still_works(client: Any) -> 
         return result
 
     assert asyncio.run(main()) == 0
+
+
+def test_the_warning_points_at_the_callers_line_from_constructors_and_pagers(
+    sync: ModuleType, client: Any
+) -> None:
+    dataset = client.create_dataset("warned")
+
+    async def main() -> None:
+        with pytest.warns(RuntimeWarning, match="nucleus_async") as caught:
+            sync.NucleusClient("key").close()
+            next(iter(dataset.items_generator(3, 2)))
+        assert {w.filename for w in caught} == {__file__}
+
+    asyncio.run(main())
+
+
+def install_fake_kernel(monkeypatch: pytest.MonkeyPatch, shell: object) -> None:
+    """Make ``sys.modules`` look as in an IPython process whose ``get_ipython()`` is ``shell``."""
+    ipython = ModuleType("IPython")
+    ipython.get_ipython = lambda: shell  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "ipykernel", ModuleType("ipykernel"))
+
+
+def kernel_shell(loop: object) -> SimpleNamespace:
+    return SimpleNamespace(kernel=SimpleNamespace(io_loop=SimpleNamespace(asyncio_loop=loop)))
+
+
+def test_no_warning_inside_the_loop_of_an_ipython_kernel(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def main() -> float:
+        install_fake_kernel(monkeypatch, kernel_shell(asyncio.get_running_loop()))
+        result: float = client.sleep(0)  # a RuntimeWarning would fail this module's tests
+        return result
+
+    assert asyncio.run(main()) == 0
+
+
+def test_a_loop_other_than_the_kernels_still_warns(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def main() -> None:
+        install_fake_kernel(monkeypatch, kernel_shell(object()))
+        with pytest.warns(RuntimeWarning, match="nucleus_async"):
+            client.sleep(0)
+
+    asyncio.run(main())
+
+
+def test_ipython_in_a_terminal_still_warns(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def main() -> None:
+        install_fake_kernel(monkeypatch, SimpleNamespace())  # a shell without a kernel
+        with pytest.warns(RuntimeWarning, match="nucleus_async"):
+            client.sleep(0)
+
+    asyncio.run(main())
 
 
 def test_many_threads_call_concurrently(client: Any) -> None:
