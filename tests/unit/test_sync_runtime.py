@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import gc
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -355,3 +356,50 @@ def test_a_forked_child_starts_its_own_loop(sync: ModuleType, client: Any) -> No
     assert os.waitstatus_to_exitcode(status) == 0
     assert _portal.runtime._loop is parent_loop
     assert client.sleep(0) == 0
+
+
+#: The client a forked pool worker inherits (pool workers run module-level functions).
+_inherited: Any = None
+
+
+def call_inherited_client() -> tuple[int, int | None, float]:
+    """In a forked worker: call through the parent's client; report pid and loop thread."""
+    result = _inherited.sleep(0)
+    return os.getpid(), _portal.runtime.loop_thread_ident, result
+
+
+def results_from_fork_pool(client: Any, workers: int) -> list[tuple[int, int | None, float]]:
+    global _inherited
+    _inherited = client
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = [pool.apply_async(call_inherited_client) for _ in range(workers)]
+            return [p.get(timeout=60) for p in pending]
+    finally:
+        _inherited = None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_used_client_works_in_every_worker_of_a_fork_pool(client: Any) -> None:
+    parent_loop = client.loop_thread()
+    results = results_from_fork_pool(client, 2)
+    assert [r for _, _, r in results] == [0, 0]
+    assert all(pid != os.getpid() for pid, _, _ in results)
+    assert all(loop is not None for _, loop, _ in results)
+    assert client.loop_thread() == parent_loop  # the parent's loop goes on serving
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_fork_while_another_thread_waits_on_a_call_does_not_hang_the_child(
+    client: Any,
+) -> None:
+    before = leases()
+    answers: list[float] = []
+    waiter = threading.Thread(target=lambda: answers.append(client.sleep(1.0)))
+    waiter.start()
+    while leases() == before:  # the call holds a lease while it waits
+        time.sleep(0.01)
+    results = results_from_fork_pool(client, 2)
+    waiter.join()
+    assert [r for _, _, r in results] == [0, 0]
+    assert answers == [1.0]
