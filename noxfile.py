@@ -23,9 +23,17 @@ def install_project(session: nox.Session, extras: str = "dev") -> None:
     session.install("-e", f".[{extras}]")
 
 
-@nox.session
+#: Every Python the package supports (``requires-python``); CI runs the oldest and the newest.
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The whole test suite (unit, emulator, integration, end-to-end, slow)."""
+    """The whole test suite (unit, emulator, integration, end-to-end, slow), per Python.
+
+    ``nox -s tests`` runs it on each of ``PYTHONS`` found on the machine (a missing one is
+    skipped, except on CI); ``nox -s tests-3.13`` on one.
+    """
     install_project(session)
     session.run("pytest", *session.posargs)
 

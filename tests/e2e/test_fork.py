@@ -17,9 +17,14 @@ import nucleus_sync
 from nucleus_async import DatasetItem
 from nucleus_emulator import Emulator
 
+FORK_WITH_THREADS = "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork"),
+    # Python 3.12+ warns on every fork of a process with threads; forking one that runs the
+    # sync facade's loop thread is the very case under test.
+    pytest.mark.filterwarnings(FORK_WITH_THREADS),
 ]
 
 WORKERS = 4

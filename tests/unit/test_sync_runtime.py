@@ -28,6 +28,12 @@ from nucleus_sync._runtime import _pager, _portal
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
+#: Python 3.12+ warns on every fork of a process with threads; forking one that runs the loop
+#: thread is the very case the fork tests are about.
+forks_with_threads = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+)
+
 
 @pytest.fixture(scope="module")
 def sync() -> ModuleType:
@@ -338,6 +344,7 @@ def test_many_threads_call_concurrently(client: Any) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@forks_with_threads
 def test_a_forked_child_starts_its_own_loop(sync: ModuleType, client: Any) -> None:
     parent_loop = _portal.runtime._loop
     assert parent_loop is not None
@@ -380,6 +387,7 @@ def results_from_fork_pool(client: Any, workers: int) -> list[tuple[int, int | N
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@forks_with_threads
 def test_a_used_client_works_in_every_worker_of_a_fork_pool(client: Any) -> None:
     parent_loop = client.loop_thread()
     results = results_from_fork_pool(client, 2)
@@ -390,6 +398,7 @@ def test_a_used_client_works_in_every_worker_of_a_fork_pool(client: Any) -> None
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@forks_with_threads
 def test_a_fork_while_another_thread_waits_on_a_call_does_not_hang_the_child(
     client: Any,
 ) -> None:
