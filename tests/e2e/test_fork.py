@@ -91,20 +91,22 @@ def test_a_used_client_works_in_a_child_of_os_fork(client: nucleus_sync.NucleusC
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report through the pipe and never return into pytest
-        code = 1
+        report = "no report"
         try:
             os.close(read)
             _, new_items = append_from_child(dataset.id, "child")
             client.close()  # closes the child's connections, never the parent's
-            os.write(write, str(new_items).encode())
-            code = 0
+            report = f"appended {new_items}"
+        except BaseException as exc:
+            report = f"failed: {exc!r}"
         finally:
-            os._exit(code)
+            os.write(write, report.encode())
+            os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as pipe:
-        reported = pipe.read()
+        reported = pipe.read().decode()
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert int(reported) == ITEMS_PER_CHILD
+    assert reported == f"appended {ITEMS_PER_CHILD}"
     assert dataset.append(items("parent-after")).new_items == ITEMS_PER_CHILD
     assert dataset.info().length == ITEMS_PER_CHILD * 3

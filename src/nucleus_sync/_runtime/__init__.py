@@ -19,13 +19,12 @@ from ._calls import call
 from ._lifetime import init_twin, release
 from ._pager import Pager, iterate, pager
 from ._portal import Lease
-from ._twins import SyncResource, Twin, find_owner, register, unwrap, wrap
+from ._twins import SyncResource, find_owner, register, unwrap, wrap
 
 __all__ = [
     "Lease",
     "Pager",
     "SyncResource",
-    "Twin",
     "call",
     "find_owner",
     "init_twin",
