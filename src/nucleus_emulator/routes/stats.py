@@ -15,6 +15,7 @@ them by accident:
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 import time
 from typing import Any
@@ -41,14 +42,22 @@ def _app_stats(state: EmulatorState) -> Stats:
     with _lookup_lock:
         stats = _stats_by_state.get(id(state))
         if stats is None:
-            for referrer in gc.get_referrers(state):
-                if isinstance(referrer, EmulatorApp) and referrer.state is state:
-                    stats = referrer.stats
-                    break
-            else:
+            app = _app_of(state)
+            if app is None:
                 raise ApiError(500, "No emulator app found for this state")
-            _stats_by_state[id(state)] = stats
+            stats = _stats_by_state[id(state)] = app.stats
         return stats
+
+
+def _app_of(state: EmulatorState) -> EmulatorApp | None:
+    referrers = gc.get_referrers(state)
+    # Before Python 3.11 an object's attributes live in its ``__dict__``: the dict refers to
+    # the state, and the app to the dict.
+    # Lazily, so the dicts' own referrers are searched only when no app refers directly.
+    direct = (r for r in referrers if not isinstance(r, dict))
+    via_dict = (o for r in referrers if isinstance(r, dict) for o in gc.get_referrers(r))
+    owners = itertools.chain(direct, via_dict)
+    return next((o for o in owners if isinstance(o, EmulatorApp) and o.state is state), None)
 
 
 def _snapshot(stats: Stats) -> dict[str, Any]:
