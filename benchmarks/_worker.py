@@ -191,7 +191,9 @@ def run_async(spec: dict[str, Any]) -> dict[str, Any]:
 
     async def main() -> dict[str, Any]:
         async with nucleus_async.NucleusClient(KEY, endpoint=spec["endpoint"]) as client:
-            dataset = client.get_dataset(spec["dataset_id"]) if spec.get("dataset_id") else None
+            dataset = (
+                await client.get_dataset(spec["dataset_id"]) if spec.get("dataset_id") else None
+            )
             scenario = spec["scenario"]
             if scenario in ("append_remote", "append_local"):
                 return await _atimed(spec, lambda: dataset.append(data["items"]))

@@ -61,7 +61,7 @@ def open_client(stack: ExitStack, args: argparse.Namespace) -> tuple[nucleus.Nuc
     client = nucleus.NucleusClient(
         "blocking-script-key",
         endpoint=emulator.endpoint,
-        http_transport=emulator.asgi_transport(),
+        http_transport=nucleus.ASGITransport(emulator.app),
         **options,
     )
     return stack.enter_context(client), emulator

@@ -101,7 +101,7 @@ def client_from_environment(stack: AsyncExitStack) -> nucleus.NucleusClient:
     return nucleus.NucleusClient(
         "fastapi-example-key",
         endpoint=emulator.endpoint,
-        http_transport=emulator.asgi_transport(),
+        http_transport=nucleus.ASGITransport(emulator.app),
     )
 
 
@@ -139,14 +139,15 @@ def create_app(client_factory: ClientFactory | None = None) -> FastAPI:
 
     @app.get("/datasets/{dataset_id}")
     async def dataset_info(dataset_id: str, client: Client) -> DatasetOut:
-        info = await client.get_dataset(dataset_id).info()
+        dataset = await client.get_dataset(dataset_id)
+        info = await dataset.info()
         return DatasetOut(dataset_id=info.dataset_id, name=info.name, length=info.length)
 
     @app.post("/datasets/{dataset_id}/items", response_model=None)
     async def upload_items(
         dataset_id: str, body: ItemsIn, client: Client
     ) -> UploadOut | JSONResponse:
-        dataset = client.get_dataset(dataset_id)
+        dataset = await client.get_dataset(dataset_id)
         items = [item.to_item() for item in body.items]
         result = await dataset.append(
             items, update=body.update, asynchronous=body.asynchronous, progress=False
@@ -167,9 +168,8 @@ def create_app(client_factory: ClientFactory | None = None) -> FastAPI:
         dataset_id: str, body: AnnotationsIn, client: Client
     ) -> dict[str, Any]:
         annotations = [nucleus.annotation_from_json(a) for a in body.annotations]
-        answer = await client.get_dataset(dataset_id).annotate(
-            annotations, update=body.update, progress=False
-        )
+        dataset = await client.get_dataset(dataset_id)
+        answer = await dataset.annotate(annotations, update=body.update, progress=False)
         assert isinstance(answer, dict)
         return answer
 

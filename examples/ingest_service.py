@@ -184,7 +184,7 @@ async def ingest(
     if dataset_id is None:
         dataset = await client.create_dataset(dataset_name, is_scene=False)
     else:
-        dataset = client.get_dataset(dataset_id)
+        dataset = await client.get_dataset(dataset_id)
     report.dataset_id = dataset.id
     manifest = Manifest(manifest_path, report)
 
@@ -248,7 +248,7 @@ async def open_client(
     client = nucleus.NucleusClient(
         "ingest-service-key",
         endpoint=emulator.endpoint,
-        http_transport=emulator.asgi_transport(),
+        http_transport=nucleus.ASGITransport(emulator.app),
         **options,
     )
     return await stack.enter_async_context(client), f"the embedded emulator ({emulator.data_dir})"

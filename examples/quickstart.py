@@ -65,7 +65,7 @@ async def open_client(stack: AsyncExitStack) -> tuple[nucleus.NucleusClient, str
     client = nucleus.NucleusClient(
         "quickstart-key",
         endpoint=emulator.endpoint,
-        http_transport=emulator.asgi_transport(),
+        http_transport=nucleus.ASGITransport(emulator.app),
         progress=True,
     )
     return await stack.enter_async_context(client), "the embedded emulator"
@@ -163,10 +163,12 @@ async def main() -> None:
 
         count = 0
         sources: dict[str, int] = {}
+        samples: dict[str, str] = {}  # the first reference id of each kind
         async for item in dataset.items_generator(page_size=100):
             count += 1
             key = item.reference_id.split("-")[0]
             sources[key] = sources.get(key, 0) + 1
+            samples.setdefault(key, item.reference_id)
         info = await dataset.info()
         first = await dataset.refloc("local-000")
         checked = await dataset.refloc("remote-00007")
@@ -183,13 +185,14 @@ async def main() -> None:
         for key, n in sorted(sources.items()):
             table.add_row(f"  {key} items", str(n))
         table.add_row("dataset length (info)", str(info.length))
+        table.add_row("sample reference ids", ", ".join(samples[key] for key in sorted(samples)))
+        table.add_row("metadata of local-000", str(first["item"].metadata))
         table.add_row("ground-truth boxes", str(annotated["annotations_processed"]))
         table.add_row("predicted boxes", str(predicted["predictions_processed"]))
         table.add_row("items in the slice", str(len(in_slice)))
         table.add_row(
             "boxes on remote-00007 (truth/predicted)", _box_counts(checked, predicted_boxes)
         )
-        table.add_row("first local item stored at", str(first["item"].image_location))
         table.add_row("wall time", f"{time.perf_counter() - started:.2f} s")
         Console().print(table)
 

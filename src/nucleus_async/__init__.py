@@ -32,11 +32,14 @@ from ._errors import (
     UploadError,
     ValidationError,
 )
-from ._jobs import AsyncJob, JobStatus
+from ._http import ASGITransport
 from ._pagination import AsyncPager
 from ._retry import RetryPolicy
+from ._session import Session
 from ._version import __version__
-from .resources import Dataset, Model, Slice
+from ._wire.converter import WireConverter as _WireConverter
+from .resources import AsyncJob, Dataset, Model, Slice
+from .resources.jobs import JobStatus
 from .resources.slice import (
     SliceBuilderFilterAutotag,
     SliceBuilderFilters,
@@ -45,8 +48,14 @@ from .resources.slice import (
 )
 from .types import *  # noqa: F403
 from .types import __all__ as _types_all
+from .types._codec import use_codec as _use_codec
+
+# The composition root: the data types serialise through the converter wired here (they never
+# import it), before any submodule can be used.
+_use_codec(_WireConverter())
 
 __all__ = [
+    "ASGITransport",
     "AsyncJob",
     "AsyncPager",
     "AuthenticationError",
@@ -71,6 +80,7 @@ __all__ = [
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
+    "Session",
     "Slice",
     "SliceBuilderFilterAutotag",
     "SliceBuilderFilters",

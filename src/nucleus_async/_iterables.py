@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import TypeVar
 
-__all__ = ["AnyIterable", "iterate"]
+__all__ = ["EMPTY", "AnyIterable", "Empty", "iterate", "peek"]
 
 T = TypeVar("T")
 
@@ -25,3 +26,35 @@ async def iterate(items: AnyIterable[T]) -> AsyncIterator[T]:
     else:
         for item in items:
             yield item
+
+
+class Empty:
+    """What :func:`peek` gives back as the first element of an empty iterable."""
+
+
+EMPTY = Empty()
+
+
+async def peek(items: AnyIterable[T]) -> tuple[T | Empty, AnyIterable[T]]:
+    """The first element and an iterable of all elements, first included, of the same kind.
+
+    A sync iterable stays sync (no per-element hop through an async generator on the hot
+    path of a million-item append); an async one stays async. The rest is never read ahead.
+    """
+    if isinstance(items, AsyncIterable):
+        stream = aiter(items)
+        try:
+            first = await anext(stream)
+        except StopAsyncIteration:
+            return EMPTY, ()
+        return first, _prepend(first, stream)
+    iterator = iter(items)
+    for first in iterator:
+        return first, itertools.chain((first,), iterator)
+    return EMPTY, ()
+
+
+async def _prepend(first: T, rest: AsyncIterator[T]) -> AsyncIterator[T]:
+    yield first
+    async for item in rest:
+        yield item

@@ -4,7 +4,7 @@
 from nucleus_emulator import Emulator
 
 with Emulator() as emu:
-    transport = emu.asgi_transport()      # in-process, no port: use with emu.endpoint
+    emu.app                               # the ASGI app: in-process, no port, at emu.endpoint
     with emu.serve() as endpoint:         # uvicorn on 127.0.0.1, free port
         ...
 ```

@@ -24,14 +24,13 @@ from starlette.types import Receive, Scope, Send
 from nucleus_emulator.blobs import BlobStore
 from nucleus_emulator.faults import (
     STATUS_KINDS,
-    ConnectionDropped,
     ConnectionRegistry,
     FaultInjector,
-    ReadTimedOut,
-    in_process_read_timeout,
+    is_served,
 )
-from nucleus_emulator.jobs import JobRunner
-from nucleus_emulator.store import DatasetRow, Store
+from nucleus_emulator.jobs import JobBody, JobRunner
+from nucleus_emulator.store import Store
+from nucleus_emulator.store.datasets import DatasetRow
 
 logger = logging.getLogger("nucleus_emulator")
 
@@ -40,6 +39,16 @@ API_PREFIX = "/v1/nucleus/"
 MAX_FORM_PART_BYTES = 256 * 1024 * 1024
 
 Json: TypeAlias = Any
+
+#: A synchronous handler runs inline on the event loop while its recent runs (with a body of at
+#: most `INLINE_MAX_BODY` bytes, not multipart) took under `INLINE_MAX_SECONDS`: a worker-thread
+#: hop costs more than a small append. Slower routes and bigger bodies go to a worker thread so
+#: the loop keeps reading other requests meanwhile (SQLite releases the GIL while it works).
+INLINE_MAX_SECONDS = 0.005
+INLINE_MAX_BODY = 64 * 1024
+#: Worker threads for those (per app and event loop). Every handler of an app shares one SQLite
+#: connection behind a lock, so more threads would only fight over it and over the GIL.
+HANDLER_THREADS = 2
 
 
 class ApiError(Exception):
@@ -58,20 +67,6 @@ class Reply:
     body: Json
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class EmulatorState:
-    """Everything a handler may touch: storage, jobs and configuration."""
-
-    store: Store
-    blobs: BlobStore
-    jobs: JobRunner
-    latency: float = 0.0
-    accepted_keys: frozenset[str] | None = None
-    faults: FaultInjector = field(default_factory=FaultInjector)
-    #: Open connections of the served emulator (so a fault can cut one); see faults.py.
-    connections: ConnectionRegistry = field(default_factory=ConnectionRegistry)
 
 
 class Stats:
@@ -111,6 +106,22 @@ class Stats:
             f"Stats(requests={self.requests}, peak_concurrency={self.peak_concurrency}, "
             f"in_flight={self.in_flight})"
         )
+
+
+@dataclass
+class EmulatorState:
+    """Everything a handler may touch: storage, jobs and configuration."""
+
+    store: Store
+    blobs: BlobStore
+    jobs: JobRunner
+    latency: float = 0.0
+    accepted_keys: frozenset[str] | None = None
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    #: Open connections of the served emulator (so a fault can cut one); see faults.py.
+    connections: ConnectionRegistry = field(default_factory=ConnectionRegistry)
+    #: Requests served by this emulator's app (`GET /_emulator/stats` reads them here).
+    stats: Stats = field(default_factory=Stats)
 
 
 @dataclass
@@ -160,7 +171,7 @@ class ApiRequest:
     def owned_dataset(self, dataset_id: str | None = None) -> DatasetRow:
         """The dataset named by `{ds}` (or `dataset_id`) if this key owns it, else 404."""
         ds = dataset_id if dataset_id is not None else self.params["ds"]
-        row = self.store.get_dataset(ds)
+        row = self.store.datasets.get(ds)
         if row is None or row.owner != self.key:
             raise ApiError(404, f"Dataset {ds} not found")
         return row
@@ -197,10 +208,24 @@ class Route:
 
 
 class RouteGroup:
-    """Routes of one family. A pattern without a leading `/` is relative to `/v1/nucleus/`."""
+    """Routes and job bodies of one family.
+
+    A pattern without a leading `/` is relative to `/v1/nucleus/`; `@routes.job(job_type)`
+    names the body that runs jobs of that type (see `JobRunner`).
+    """
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self.job_bodies: dict[str, JobBody] = {}
+
+    def job(self, job_type: str) -> Callable[[JobBody], JobBody]:
+        """Register the body that runs jobs of `job_type` (e.g. `uploadDatasetItems`)."""
+
+        def register(body: JobBody) -> JobBody:
+            self.job_bodies[job_type] = body
+            return body
+
+        return register
 
     def add(self, method: str, pattern: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
         full = pattern if pattern.startswith("/") else API_PREFIX + pattern
@@ -223,6 +248,17 @@ class RouteGroup:
 
     def delete(self, pattern: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
         return self.add("DELETE", pattern, auth=auth)
+
+
+def job_bodies(groups: Iterable[RouteGroup]) -> dict[str, JobBody]:
+    """Every group's job bodies by job type (a type claimed twice is a mistake)."""
+    bodies: dict[str, JobBody] = {}
+    for group in groups:
+        for job_type, body in group.job_bodies.items():
+            if job_type in bodies:
+                raise ValueError(f"Two route families run jobs of type {job_type}")
+            bodies[job_type] = body
+    return bodies
 
 
 class Router:
@@ -307,7 +343,16 @@ class EmulatorApp:
     def __init__(self, state: EmulatorState, groups: Iterable[RouteGroup]) -> None:
         self.state = state
         self.router = Router(groups)
-        self.stats = Stats()
+        #: Recent run time (seconds, smoothed) of each synchronous handler on small requests.
+        self._handler_cost: dict[Handler, float] = {}
+        #: This app's worker-thread limiter, one per event loop that serves it.
+        self._handler_limiter: anyio.lowlevel.RunVar[anyio.CapacityLimiter] = anyio.lowlevel.RunVar(
+            "nucleus_emulator_handler_limiter"
+        )
+
+    @property
+    def stats(self) -> Stats:
+        return self.state.stats
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -366,18 +411,13 @@ class EmulatorApp:
         return fault
 
     async def _slow_answer(self) -> None:
-        seconds = self.state.faults.slow_seconds
-        read_timeout = in_process_read_timeout.get()
-        if read_timeout is not None and read_timeout < seconds:
-            # In-process there is no socket to time out: the client would give up here.
-            await anyio.sleep(read_timeout)
-            raise ReadTimedOut(f"no answer within the client's read timeout ({read_timeout} s)")
-        await anyio.sleep(seconds)
+        # In-process, a client whose read timeout is shorter cancels this wait.
+        await anyio.sleep(self.state.faults.slow_seconds)
 
     async def _drop_connection(self, scope: Scope) -> None:
         """Cut the request's connection without an answer (served: abort the socket)."""
-        if in_process_read_timeout.get() is not None:  # in-process: the transport maps this
-            raise ConnectionDropped("connection dropped by an injected fault")
+        if not is_served():  # in-process: no socket, raise what a reset connection raises
+            raise ConnectionResetError("connection dropped by an injected fault")
         if not self.state.connections.abort(scope.get("client")):
             return  # the client already went away (e.g. timed out): nothing left to cut
         # Let the server notice the lost connection, so it sends nothing on it.
@@ -442,7 +482,7 @@ class EmulatorApp:
             )
             if method == "DELETE":
                 api_request.json()  # DELETE bodies are JSON too: malformed is a 400
-            result = await _call(route.handler, api_request)
+            result = await self._call(route.handler, api_request)
         except ApiError as exc:
             return exc.status, {"error": exc.message}, {}
         except ClientDisconnect:
@@ -469,6 +509,35 @@ class EmulatorApp:
         except Exception as exc:  # python-multipart raises several types for bad input
             raise ApiError(400, f"Malformed multipart body: {exc}") from None
 
+    async def _call(self, handler: Handler, request: ApiRequest) -> Any:
+        if inspect.iscoroutinefunction(handler):
+            return await handler(request)
+        if request.form is None and len(request.body) <= INLINE_MAX_BODY:
+            if self._handler_cost.get(handler, 0.0) < INLINE_MAX_SECONDS:
+                return self._timed(handler, request)
+            return await anyio.to_thread.run_sync(
+                self._timed, handler, request, limiter=self._limiter()
+            )
+        # Synchronous handlers (SQLite work) run on a worker thread so the loop keeps serving.
+        return await anyio.to_thread.run_sync(handler, request, limiter=self._limiter())
+
+    def _timed(self, handler: Handler, request: ApiRequest) -> Any:
+        started = time.perf_counter()
+        try:
+            return handler(request)
+        finally:
+            elapsed = time.perf_counter() - started
+            cost = self._handler_cost
+            cost[handler] = (cost.get(handler, elapsed) + elapsed) / 2
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        try:
+            return self._handler_limiter.get()
+        except LookupError:
+            limiter = anyio.CapacityLimiter(HANDLER_THREADS)
+            self._handler_limiter.set(limiter)
+            return limiter
+
 
 def _fault_reply(kind: str, retry_after: int) -> tuple[int, Json, dict[str, str]]:
     status = int(kind)
@@ -479,48 +548,3 @@ def _fault_reply(kind: str, retry_after: int) -> tuple[int, Json, dict[str, str]
             {"retry-after": str(retry_after)},
         )
     return status, {"error": f"Injected fault: HTTP {status}"}, {}
-
-
-#: A synchronous handler runs inline on the event loop while its recent runs (with a body of at
-#: most `INLINE_MAX_BODY` bytes, not multipart) took under `INLINE_MAX_SECONDS`: a worker-thread
-#: hop costs more than a small append. Slower routes and bigger bodies go to a worker thread so
-#: the loop keeps reading other requests meanwhile (SQLite releases the GIL while it works).
-INLINE_MAX_SECONDS = 0.005
-INLINE_MAX_BODY = 64 * 1024
-#: Worker threads for those (per event loop). Every handler shares one SQLite connection behind a
-#: lock, so more threads would only fight over it and over the GIL.
-HANDLER_THREADS = 2
-_handler_limiter: anyio.lowlevel.RunVar[anyio.CapacityLimiter] = anyio.lowlevel.RunVar(
-    "nucleus_emulator_handler_limiter"
-)
-#: Recent run time (seconds, smoothed) of each synchronous handler on small requests.
-_handler_cost: dict[Handler, float] = {}
-
-
-def _limiter() -> anyio.CapacityLimiter:
-    try:
-        return _handler_limiter.get()
-    except LookupError:
-        limiter = anyio.CapacityLimiter(HANDLER_THREADS)
-        _handler_limiter.set(limiter)
-        return limiter
-
-
-def _timed(handler: Handler, request: ApiRequest) -> Any:
-    started = time.perf_counter()
-    try:
-        return handler(request)
-    finally:
-        elapsed = time.perf_counter() - started
-        _handler_cost[handler] = (_handler_cost.get(handler, elapsed) + elapsed) / 2
-
-
-async def _call(handler: Handler, request: ApiRequest) -> Any:
-    if inspect.iscoroutinefunction(handler):
-        return await handler(request)
-    if request.form is None and len(request.body) <= INLINE_MAX_BODY:
-        if _handler_cost.get(handler, 0.0) < INLINE_MAX_SECONDS:
-            return _timed(handler, request)
-        return await anyio.to_thread.run_sync(_timed, handler, request, limiter=_limiter())
-    # Synchronous handlers (SQLite work) run on a worker thread so the loop keeps serving.
-    return await anyio.to_thread.run_sync(handler, request, limiter=_limiter())

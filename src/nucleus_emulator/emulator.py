@@ -1,10 +1,9 @@
-"""`Emulator`: one emulator instance (state, ASGI app, in-process transport, served mode)."""
+"""`Emulator`: one emulator instance (state, ASGI app, served mode)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import shutil
 import socket
 import tempfile
@@ -14,27 +13,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats
+from nucleus_emulator.app import API_PREFIX, EmulatorApp, EmulatorState, Stats, job_bodies
 from nucleus_emulator.blobs import BlobStore
-from nucleus_emulator.faults import (
-    ConnectionDropped,
-    ConnectionRegistry,
-    FaultInjector,
-    ReadTimedOut,
-    in_process_read_timeout,
-)
+from nucleus_emulator.faults import ConnectionRegistry, FaultInjector, served
 from nucleus_emulator.jobs import JobRunner
 from nucleus_emulator.routes import ROUTE_GROUPS
 from nucleus_emulator.store import Store
 
-if TYPE_CHECKING:
-    import httpx
-
 logger = logging.getLogger("nucleus_emulator")
 
-#: Host name used for in-process requests (never resolved: the ASGI transport answers).
+#: Host name used for in-process requests (never resolved: the app is called directly).
 IN_PROCESS_ORIGIN = "http://nucleus-emulator.local"
 DATABASE_FILE = "nucleus.sqlite3"
 BLOB_FOLDER = "blobs"
@@ -49,10 +39,13 @@ class Emulator:
     `nucleus_emulator.faults`); `emu.faults` (settable) or `configure_faults()` change them
     later, as does `POST /_emulator/faults`.
 
-    Example::
+    `emu.app` is the ASGI application: call it in-process (no port) with any ASGI transport,
+    e.g. the SDK's, at `emu.endpoint`; `serve()` serves it over TCP. Example::
 
         with Emulator() as emu:
-            client = httpx.AsyncClient(transport=emu.asgi_transport(), auth=("key", ""))
+            client = nucleus_async.NucleusClient(
+                "key", endpoint=emu.endpoint, http_transport=nucleus_async.ASGITransport(emu.app)
+            )
             ...
             with emu.serve() as endpoint:  # http://127.0.0.1:PORT/v1/nucleus
                 ...
@@ -77,7 +70,7 @@ class Emulator:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(self.data_dir / DATABASE_FILE)
         blobs = BlobStore(self.data_dir / BLOB_FOLDER)
-        jobs = JobRunner(store, blobs)
+        jobs = JobRunner(store, blobs, job_bodies(ROUTE_GROUPS))
         self.state = EmulatorState(
             store=store,
             blobs=blobs,
@@ -92,7 +85,7 @@ class Emulator:
 
     @property
     def endpoint(self) -> str:
-        """Endpoint URL for in-process use with `asgi_transport()`."""
+        """Endpoint URL for in-process use (an ASGI transport sends its requests to `app`)."""
         return IN_PROCESS_ORIGIN + API_PREFIX.rstrip("/")
 
     @property
@@ -137,14 +130,6 @@ class Emulator:
         """The background job runner (`pause()`, `resume()`, `wait_idle()` for tests)."""
         return self.state.jobs
 
-    def asgi_transport(self) -> httpx.ASGITransport:
-        """An `httpx.ASGITransport` bound to this emulator's app (no port, no lifespan).
-
-        Injected connection faults surface as the httpx errors a socket would give:
-        `RemoteProtocolError` for a dropped connection, `ReadTimeout` for a slow answer.
-        """
-        return _in_process_transport(self.app)
-
     @contextmanager
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve over TCP with uvicorn on a background thread; yields the endpoint URL."""
@@ -158,7 +143,7 @@ class Emulator:
         sock.bind((host, port))
         bound_port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self.app,
+            served(self.app),
             http=_tracking_protocol(self.state.connections),
             lifespan="off",
             log_level="warning",
@@ -209,30 +194,6 @@ class Emulator:
 
     def __repr__(self) -> str:
         return f"Emulator(data_dir={str(self.data_dir)!r}, latency={self.state.latency})"
-
-
-def _in_process_transport(app: EmulatorApp) -> httpx.ASGITransport:
-    import httpx
-
-    class InProcessTransport(httpx.ASGITransport):
-        """Maps the app's injected connection faults to the errors of a real socket."""
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            timeouts = request.extensions.get("timeout") or {}
-            read = timeouts.get("read")
-            token = in_process_read_timeout.set(math.inf if read is None else float(read))
-            try:
-                return await super().handle_async_request(request)
-            except ConnectionDropped:
-                raise httpx.RemoteProtocolError(
-                    "Server disconnected without sending a response.", request=request
-                ) from None
-            except ReadTimedOut as exc:
-                raise httpx.ReadTimeout(str(exc), request=request) from None
-            finally:
-                in_process_read_timeout.reset(token)
-
-    return InProcessTransport(app=app)
 
 
 def _tracking_protocol(registry: ConnectionRegistry) -> type[asyncio.Protocol]:

@@ -11,14 +11,17 @@ seed injects the same number of each fault. Kinds:
   the client cannot know the batch landed, and a retry must not duplicate it.
 * `slow`: the answer comes `slow_seconds` late (past a client's read timeout when that is
   shorter). Served, the handler then runs if the request body had arrived (a late commit
-  nobody hears of, as on a real server); in-process the client's timeout ends the request.
+  nobody hears of, as on a real server); in-process the client's timeout cancels the app
+  while it waits, as an in-process transport that applies its read timeout does.
 
 `latency_jitter` adds a seeded random delay in `[0, latency_jitter]` to every API request.
 
-How a connection is cut: served by uvicorn (`Emulator.serve()`), the app aborts the socket of
-the request (found by the peer address through `ConnectionRegistry`), so the client sees the
-server disconnect; in-process (`Emulator.asgi_transport()`), the app raises `ConnectionDropped`
-and the transport turns it into the `httpx.RemoteProtocolError` a dropped socket gives.
+How a connection is cut: served by uvicorn (`Emulator.serve()`, whose requests run inside
+`served`), the app aborts the socket of the request (found by the peer address through
+`ConnectionRegistry`), so the client sees the server disconnect; in-process (the app called
+directly, e.g. by `nucleus_async.ASGITransport(emu.app)`), there is no socket: the app raises
+`ConnectionResetError`, the builtin error of a connection reset, which an in-process
+transport reports as the dropped connection a socket would give.
 """
 
 from __future__ import annotations
@@ -29,20 +32,21 @@ import random
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
+
+from starlette.types import Receive, Scope, Send
 
 __all__ = [
     "CONTROL_PREFIX",
     "DROP_KINDS",
     "FAULT_KINDS",
     "STATUS_KINDS",
-    "ConnectionDropped",
     "ConnectionRegistry",
     "FaultInjector",
-    "ReadTimedOut",
-    "in_process_read_timeout",
+    "is_served",
     "parse_kinds",
+    "served",
 ]
 
 #: Paths under this prefix are the emulator's own control routes: never faulted.
@@ -52,19 +56,30 @@ STATUS_KINDS: tuple[str, ...] = ("429", "500", "502", "503", "504")
 DROP_KINDS: tuple[str, ...] = ("drop_before", "drop_after")
 FAULT_KINDS: tuple[str, ...] = (*STATUS_KINDS, *DROP_KINDS, "slow")
 
-#: The read timeout of the in-process client for the request being served (set by the
-#: in-process transport; ASGI apps run in the caller's task, so the value is per request).
-in_process_read_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "nucleus_emulator_in_process_read_timeout", default=None
+#: True while the app answers a request that came over a socket (see `served`).
+_serving: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "nucleus_emulator_serving", default=False
 )
 
-
-class ConnectionDropped(Exception):
-    """Raised by the app to cut an in-process connection (the transport maps it)."""
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class ReadTimedOut(Exception):
-    """Raised by the app when an in-process client would have timed out waiting."""
+def served(app: ASGIApp) -> ASGIApp:
+    """`app` for a server: its requests know they came over a socket (`is_served()`)."""
+
+    async def served_app(scope: Scope, receive: Receive, send: Send) -> None:
+        token = _serving.set(True)
+        try:
+            await app(scope, receive, send)
+        finally:
+            _serving.reset(token)
+
+    return served_app
+
+
+def is_served() -> bool:
+    """True in a request that came over a socket; False when the app is called in-process."""
+    return _serving.get()
 
 
 def parse_kinds(kinds: Iterable[str] | str | None) -> tuple[str, ...]:

@@ -1,19 +1,17 @@
-"""Background jobs: the registry of job kinds and the worker thread that runs them."""
+"""Background jobs: `JobRunner`, the worker thread that runs job bodies, and job JSON shapes."""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from nucleus_emulator.store import JobRow
-
-if TYPE_CHECKING:
-    from nucleus_emulator.blobs import BlobStore
-    from nucleus_emulator.store import Store
+from nucleus_emulator.blobs import BlobStore
+from nucleus_emulator.store import Store
+from nucleus_emulator.store.jobs import JobRow
 
 logger = logging.getLogger("nucleus_emulator")
 
@@ -61,13 +59,13 @@ class JobContext:
 
     def set_total(self, total_steps: int) -> None:
         self.total_steps = total_steps
-        self.store.update_job(self.job.id, total_steps=total_steps)
+        self.store.jobs.update(self.job.id, total_steps=total_steps)
 
     def advance(self, steps: int = 1) -> None:
         """Record progress (and flush the errors collected so far)."""
         self.completed_steps += steps
         self.flush_errors()
-        self.store.update_job(self.job.id, completed_steps=self.completed_steps)
+        self.store.jobs.update(self.job.id, completed_steps=self.completed_steps)
 
     def error(self, message: str) -> None:
         """A per-unit error, visible at `job/{id}/errors`; the job still completes."""
@@ -75,24 +73,12 @@ class JobContext:
 
     def flush_errors(self) -> None:
         if self.errors:
-            self.store.add_job_errors(self.job.id, self.errors)
+            self.store.jobs.add_errors(self.job.id, self.errors)
             self.errors = []
 
 
 #: A job body returns the final `message` (a string or a JSON object).
 JobBody = Callable[[JobContext], Any]
-
-JOB_BODIES: dict[str, JobBody] = {}
-
-
-def job_body(job_type: str) -> Callable[[JobBody], JobBody]:
-    """Register the body that runs jobs of `job_type` (e.g. `uploadDatasetItems`)."""
-
-    def register(body: JobBody) -> JobBody:
-        JOB_BODIES[job_type] = body
-        return body
-
-    return register
 
 
 def job_progress(job: JobRow) -> str:
@@ -131,13 +117,15 @@ def job_status(job: JobRow) -> dict[str, Any]:
 class JobRunner:
     """Runs submitted jobs one after another on a daemon thread started on first use.
 
-    Independent of ASGI lifespan, so jobs progress both in-process (httpx.ASGITransport runs no
+    Independent of ASGI lifespan, so jobs progress both in-process (an ASGI transport runs no
     lifespan) and served. `pause()`/`resume()` let tests observe a job while it is Running.
+    `bodies` maps each job type to the body that runs it (the route families' `job_bodies`).
     """
 
-    def __init__(self, store: Store, blobs: BlobStore) -> None:
+    def __init__(self, store: Store, blobs: BlobStore, bodies: Mapping[str, JobBody]) -> None:
         self.store = store
         self.blobs = blobs
+        self._bodies = dict(bodies)
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -151,7 +139,7 @@ class JobRunner:
         self, owner: str, job_type: str, *, dataset_id: str | None, params: dict[str, Any]
     ) -> JobRow:
         """Record a Running job and queue it; returns the row (answer it with `job_object`)."""
-        job = self.store.create_job(owner, job_type, dataset_id=dataset_id, params=params)
+        job = self.store.jobs.create(owner, job_type, dataset_id=dataset_id, params=params)
         self.submit(job)
         return job
 
@@ -163,7 +151,7 @@ class JobRunner:
 
     def resume_unfinished(self) -> None:
         """Re-queue jobs left Running by a previous process using the same data folder."""
-        for job in self.store.jobs_with_status(RUNNING):
+        for job in self.store.jobs.with_status(RUNNING):
             self.submit(job)
 
     def pause(self) -> None:
@@ -213,13 +201,13 @@ class JobRunner:
                     self._idle.notify_all()
 
     def _run(self, job_id: str) -> None:
-        job = self.store.get_job(job_id)
+        job = self.store.jobs.get(job_id)
         if job is None or job.status != RUNNING:
             return
-        body = JOB_BODIES.get(job.job_type)
+        body = self._bodies.get(job.job_type)
         ctx = JobContext(self.store, self.blobs, job)
         if body is None:
-            self.store.update_job(
+            self.store.jobs.update(
                 job_id, status=ERRORED_SERVER, message=f"Unknown job type {job.job_type}"
             )
             return
@@ -227,16 +215,16 @@ class JobRunner:
             message = body(ctx)
         except JobFailed as exc:
             ctx.flush_errors()
-            self.store.update_job(job_id, status=exc.status, message=exc.message)
+            self.store.jobs.update(job_id, status=exc.status, message=exc.message)
             return
         except Exception as exc:
             logger.exception("Job %s (%s) failed", job_id, job.job_type)
             ctx.flush_errors()
-            self.store.update_job(job_id, status=ERRORED_SERVER, message=f"Internal error: {exc}")
+            self.store.jobs.update(job_id, status=ERRORED_SERVER, message=f"Internal error: {exc}")
             return
         ctx.flush_errors()
         total = max(ctx.total_steps, ctx.completed_steps, 1)
-        self.store.update_job(
+        self.store.jobs.update(
             job_id,
             status=COMPLETED,
             message=message if message is not None else "Job completed successfully.",

@@ -86,7 +86,7 @@ def nucleus_async_client(nucleus_emulator: Emulator) -> Iterator[Any]:
     client = nucleus_async.NucleusClient(
         TEST_API_KEY,
         endpoint=nucleus_emulator.endpoint,
-        http_transport=nucleus_emulator.asgi_transport(),
+        http_transport=nucleus_async.ASGITransport(nucleus_emulator.app),
         progress=False,
     )
     yield client
@@ -100,7 +100,7 @@ def nucleus_sync_client(nucleus_emulator: Emulator) -> Iterator[Any]:
     with nucleus_sync.NucleusClient(
         TEST_API_KEY,
         endpoint=nucleus_emulator.endpoint,
-        http_transport=nucleus_emulator.asgi_transport(),
+        http_transport=nucleus_sync.ASGITransport(nucleus_emulator.app),
         progress=False,
     ) as client:
         yield client

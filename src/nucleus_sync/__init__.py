@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from nucleus_async import (
     Annotation,
+    ASGITransport,
     AuthenticationError,
     BadRequestError,
     BoxAnnotation,
@@ -65,6 +66,7 @@ from nucleus_async import (
     SegmentationAnnotation,
     SegmentationPrediction,
     ServerError,
+    Session,
     SliceBuilderFilterAutotag,
     SliceBuilderFilters,
     SliceBuilderMethods,
@@ -85,13 +87,14 @@ from nucleus_async import (
     prediction_from_json,
 )
 from nucleus_sync._client import NucleusClient
-from nucleus_sync._jobs import AsyncJob
 from nucleus_sync._runtime import Pager as AsyncPager
 from nucleus_sync.resources.dataset import Dataset
+from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.slice import Slice
 
 __all__ = [
+    "ASGITransport",
     "AsyncJob",
     "AsyncPager",
     "AuthenticationError",
@@ -116,6 +119,7 @@ __all__ = [
     "RateLimitError",
     "RetryPolicy",
     "ServerError",
+    "Session",
     "Slice",
     "SliceBuilderFilterAutotag",
     "SliceBuilderFilters",

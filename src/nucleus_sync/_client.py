@@ -6,18 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
-from nucleus_async import ClientConfig, RetryPolicy, Timeouts
+from nucleus_async import ASGITransport, ClientConfig, RetryPolicy, Session, Timeouts
 from nucleus_async._client import NucleusClient as _CoreNucleusClient
 from nucleus_sync import _runtime as _rt
-from nucleus_sync._jobs import AsyncJob
 from nucleus_sync.resources.dataset import Dataset
+from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.slice import Slice
-
-if TYPE_CHECKING:
-    import httpx
 
 
 @_rt.register
@@ -33,8 +30,8 @@ class NucleusClient(_rt.SyncResource):
     the service. Construction makes no network call. Keyword-only options beyond the official
     client: ``limited_access_key``, ``max_concurrency`` (requests in flight per client),
     ``timeouts``, ``retry``, ``verify_ssl`` (on unless explicitly ``False``),
-    ``progress`` and ``http_transport`` (e.g. the
-    emulator's in-process transport).
+    ``progress`` and ``http_transport`` (an :class:`ASGITransport` to call an ASGI app such as
+    the emulator in-process).
     """
 
     _core: _CoreNucleusClient
@@ -52,7 +49,7 @@ class NucleusClient(_rt.SyncResource):
         retry: RetryPolicy | None = None,
         verify_ssl: bool = True,
         progress: bool | None = None,
-        http_transport: httpx.AsyncBaseTransport | None = None,
+        http_transport: ASGITransport | None = None,
     ) -> None:
         _rt.init_twin(
             self,
@@ -87,6 +84,16 @@ class NucleusClient(_rt.SyncResource):
     def config(self) -> ClientConfig:
         """The resolved configuration (keys hidden from its repr)."""
         return self._core.config
+
+    @property
+    def session(self) -> Session:
+        """What this client shares with every resource it creates: transport and settings.
+
+        Resources hold the session, not the client, and are built from either:
+        ``Dataset(dataset_id, client)`` and ``Dataset(dataset_id, client.session)`` are the
+        same dataset. The session is usable as long as the client is open.
+        """
+        return self._core.session
 
     def __enter__(self) -> NucleusClient:
         return cast("NucleusClient", _rt.wrap(_rt.call(self._core.__aenter__), self))
@@ -139,8 +146,12 @@ class NucleusClient(_rt.SyncResource):
         )
 
     def get_dataset(self, dataset_id: str) -> Dataset:
-        """Fetches a dataset by its ID (no request is made until the dataset is used)."""
-        return cast("Dataset", _rt.wrap(self._core.get_dataset(dataset_id), self))
+        """Returns the dataset with this ID. No request is made.
+
+        The dataset is first asked for when it is used: a missing one raises
+        ``NotFoundError`` then (from ``dataset.info()``, say).
+        """
+        return cast("Dataset", _rt.wrap(_rt.call(self._core.get_dataset, dataset_id), self))
 
     def delete_dataset(self, dataset_id: str) -> dict[str, Any]:
         """Deletes a dataset by ID, with all its items, annotations and predictions."""
@@ -149,72 +160,6 @@ class NucleusClient(_rt.SyncResource):
     def list_datasets(self) -> list[Dataset]:
         """Lists every dataset this key can see."""
         return cast("list[Dataset]", _rt.wrap(_rt.call(self._core.list_datasets), self))
-
-    def get_job(self, job_id: str) -> AsyncJob:
-        """Fetches a job by its ID."""
-        return cast("AsyncJob", _rt.wrap(_rt.call(self._core.get_job, job_id), self))
-
-    def list_jobs(
-        self,
-        show_completed: bool = False,
-        from_date: str | datetime | None = None,
-        to_date: str | datetime | None = None,
-        job_types: list[str] | None = None,
-        limit: int | None = None,
-        dataset_id: str | None = None,
-        date_limit: str | None = None,
-    ) -> list[AsyncJob]:
-        """Fetches the jobs of this key, filtered by status, dates, types and dataset."""
-        return cast(
-            "list[AsyncJob]",
-            _rt.wrap(
-                _rt.call(
-                    self._core.list_jobs,
-                    show_completed,
-                    from_date,
-                    to_date,
-                    job_types,
-                    limit,
-                    dataset_id,
-                    date_limit,
-                ),
-                self,
-            ),
-        )
-
-    def wait_for_jobs(
-        self, jobs: Iterable[AsyncJob], *, timeout: float | None = None, raise_on_error: bool = True
-    ) -> list[dict[str, Any]]:
-        """Waits for many jobs at once; returns their final statuses in the order given."""
-        return _rt.call(
-            self._core.wait_for_jobs,
-            _rt.unwrap(jobs),
-            timeout=timeout,
-            raise_on_error=raise_on_error,
-        )
-
-    def make_request(
-        self,
-        payload: dict[str, Any] | None,
-        route: str,
-        requests_command: str | Callable[..., Any] = "post",
-        return_raw_response: bool = False,
-    ) -> Any:
-        """Makes a request to any Nucleus route, with this client's retries and errors.
-
-        ``requests_command`` is an HTTP method name (``"get"``, ``"post"``, …) or a callable
-        named after one (``requests.post``, ``httpx.get``). A GET sends no body; a POST
-        without a payload sends ``{}``. Returns the decoded JSON, or with
-        ``return_raw_response`` a response object with ``status_code``, ``headers``,
-        ``content``, ``text`` and ``json()``.
-        """
-        return _rt.call(
-            self._core.make_request,
-            _rt.unwrap(payload),
-            route,
-            _rt.unwrap(requests_command),
-            return_raw_response,
-        )
 
     def create_model(
         self,
@@ -269,7 +214,7 @@ class NucleusClient(_rt.SyncResource):
         )
 
     def get_model(self, model_id: str | None = None, model_run_id: str | None = None) -> Model:
-        """Fetches a model by its ID.
+        """Fetches a model by its ID (one request).
 
         Parameters:
             model_id: You can pass either a model ID (starts with ``prj_``) or a model run ID
@@ -320,12 +265,12 @@ class NucleusClient(_rt.SyncResource):
         return cast("list[Model]", _rt.wrap(_rt.call(self._core.models), self))
 
     def get_slice(self, slice_id: str) -> Slice:
-        """Returns a slice object by Nucleus-generated ID (``slc_…``); no request is made.
+        """Returns a slice object by Nucleus-generated ID (``slc_…``). No request is made.
 
         Its cached attributes (``name``, ``dataset_id``, ...) are ``None`` until
         ``slc.info()``.
         """
-        return cast("Slice", _rt.wrap(self._core.get_slice(slice_id), self))
+        return cast("Slice", _rt.wrap(_rt.call(self._core.get_slice, slice_id), self))
 
     def delete_slice(self, slice_id: str) -> dict[str, Any]:
         """Deletes slice from Nucleus. Returns the service's (empty) payload."""
@@ -342,7 +287,7 @@ class NucleusClient(_rt.SyncResource):
         return _rt.call(self._core.append_to_slice, slice_id, reference_ids, dataset_id)
 
     def list_autotags(self, dataset_id: str) -> list[dict[str, Any]]:
-        """Fetches all autotags of a dataset (``Dataset.list_autotags`` calls this)."""
+        """Fetches all autotags of a dataset (as ``Dataset.list_autotags`` does)."""
         return _rt.call(self._core.list_autotags, dataset_id)
 
     def delete_autotag(self, autotag_id: str) -> dict[str, Any]:
@@ -439,6 +384,72 @@ class NucleusClient(_rt.SyncResource):
                 ),
                 self,
             ),
+        )
+
+    def get_job(self, job_id: str) -> AsyncJob:
+        """Fetches a job by its ID (one request, for its current status)."""
+        return cast("AsyncJob", _rt.wrap(_rt.call(self._core.get_job, job_id), self))
+
+    def list_jobs(
+        self,
+        show_completed: bool = False,
+        from_date: str | datetime | None = None,
+        to_date: str | datetime | None = None,
+        job_types: list[str] | None = None,
+        limit: int | None = None,
+        dataset_id: str | None = None,
+        date_limit: str | None = None,
+    ) -> list[AsyncJob]:
+        """Fetches the jobs of this key, filtered by status, dates, types and dataset."""
+        return cast(
+            "list[AsyncJob]",
+            _rt.wrap(
+                _rt.call(
+                    self._core.list_jobs,
+                    show_completed,
+                    from_date,
+                    to_date,
+                    job_types,
+                    limit,
+                    dataset_id,
+                    date_limit,
+                ),
+                self,
+            ),
+        )
+
+    def wait_for_jobs(
+        self, jobs: Iterable[AsyncJob], *, timeout: float | None = None, raise_on_error: bool = True
+    ) -> list[dict[str, Any]]:
+        """Waits for many jobs at once; returns their final statuses in the order given."""
+        return _rt.call(
+            self._core.wait_for_jobs,
+            _rt.unwrap(jobs),
+            timeout=timeout,
+            raise_on_error=raise_on_error,
+        )
+
+    def make_request(
+        self,
+        payload: dict[str, Any] | None,
+        route: str,
+        requests_command: str | Callable[..., Any] = "post",
+        return_raw_response: bool = False,
+    ) -> Any:
+        """Makes a request to any Nucleus route, with this client's retries and errors.
+
+        ``requests_command`` is an HTTP method name (``"get"``, ``"post"``, …) or a callable
+        named after one (``requests.post``, ``httpx.get``). A GET sends no body; a POST
+        without a payload sends ``{}``. Returns the decoded JSON, or with
+        ``return_raw_response`` a response object with ``status_code``, ``headers``,
+        ``content``, ``text`` and ``json()``.
+        """
+        return _rt.call(
+            self._core.make_request,
+            _rt.unwrap(payload),
+            route,
+            _rt.unwrap(requests_command),
+            return_raw_response,
         )
 
 

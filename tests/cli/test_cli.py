@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nucleus_async._cli import build_cli
+from nucleus_cli.app import cli
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
     def invoke(*args: str) -> str:
         result = runner.invoke(
-            build_cli(), ["--emulator", "--emulator-dir", str(state), *args], catch_exceptions=False
+            cli, ["--emulator", "--emulator-dir", str(state), *args], catch_exceptions=False
         )
         assert result.exit_code == 0, result.output
         return result.output
@@ -67,7 +67,7 @@ def test_jobs_list_show_and_wait(run, tmp_path: Path) -> None:  # type: ignore[n
         nucleus_sync.NucleusClient(
             "nucleus-cli",
             endpoint=emu.endpoint,
-            http_transport=emu.asgi_transport(),
+            http_transport=nucleus_sync.ASGITransport(emu.app),
             progress=False,
         ) as client,
     ):
@@ -81,7 +81,7 @@ def test_jobs_list_show_and_wait(run, tmp_path: Path) -> None:  # type: ignore[n
 
 
 def test_help_lists_the_commands() -> None:
-    result = CliRunner().invoke(build_cli(), ["--help"])
+    result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
     for command in ("datasets", "ingest", "jobs", "export"):
         assert command in result.output

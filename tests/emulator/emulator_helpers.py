@@ -14,7 +14,7 @@ OTHER_KEY = "key-bob"
 
 def make_client(emu: Emulator, key: str | None = KEY) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        transport=emu.asgi_transport(),
+        transport=httpx.ASGITransport(app=emu.app),
         base_url=emu.endpoint + "/",
         auth=(key, "") if key is not None else None,
     )

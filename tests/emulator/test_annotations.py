@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 from annotation_helpers import annotate, box, category, mask, signed_upload
+from curation_helpers import create_scene_dataset, lidar_scene
 from emulator_helpers import append, item
 
 from nucleus_emulator import Emulator
-from nucleus_emulator import store_annotations as sa
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ async def test_multipart_masks_pair_by_position(
     assert response.json()["annotations_processed"] == 2
     read = (await api.get(f"dataset/{items_ds}/refloc/b")).json()["annotations"]
     assert read["segmentation"][0]["mask_url"] == "/tmp/b.png"  # echoed as sent
-    with emu.state.store.read() as conn:
+    with emu.state.store.connection.read() as conn:
         blobs = dict(conn.execute("SELECT target, blob FROM annotations").fetchall())
     stored = {emu.state.blobs.get(key) for key in blobs.values()}
     assert stored == {b"PNG-A", b"PNG-B"}
@@ -262,7 +262,7 @@ async def test_deleting_an_item_deletes_its_annotations(
 ) -> None:
     await annotate(api, items_ds, [box("a", "1"), box("b", "1")])
     await api.delete(f"dataset/{items_ds}/refloc/a")
-    with emu.state.store.read() as conn:
+    with emu.state.store.connection.read() as conn:
         (count,) = conn.execute("SELECT COUNT(*) FROM annotations").fetchone()
     assert count == 1
 
@@ -305,17 +305,18 @@ async def test_annotating_100k_boxes_in_batches_of_5000_is_fast(
 
 
 async def test_scene_category_annotations_address_scene_reference_ids(
-    emu: Emulator, api: httpx.AsyncClient, items_ds: str, monkeypatch: pytest.MonkeyPatch
+    emu: Emulator, api: httpx.AsyncClient
 ) -> None:
-    def resolver(_conn: Any, dataset_id: str, refs: Any) -> dict[str, str]:
-        return {"scene-1": "scn_1"} if dataset_id == items_ds and "scene-1" in refs else {}
-
-    monkeypatch.setattr(sa, "SCENE_RESOLVERS", [resolver])
-    body = await annotate(api, items_ds, [category("scene-1", "day"), category("scene-2", "night")])
+    ds = await create_scene_dataset(api)
+    scenes = {"scenes": [lidar_scene("scene-1", frames=1)]}
+    assert (await api.post(f"{ds}/upload_scenes", json=scenes)).json()["new_items"] == 1
+    body = await annotate(api, ds, [category("scene-1", "day"), category("scene-2", "night")])
     assert body["annotations_processed"] == 1
     assert "Item with id scene-2 doesn't exist." in body["errors"][0]
-    again = await annotate(api, items_ds, [category("scene-1", "dusk")])
+    again = await annotate(api, ds, [category("scene-1", "dusk")])
     assert again["annotations_ignored"] == 1  # one per (scene, default taxonomy)
-    with emu.state.store.read() as conn:
+    scene = emu.state.store.scenes.by_ref(ds, "scene-1")
+    assert scene is not None
+    with emu.state.store.connection.read() as conn:
         rows = conn.execute("SELECT scene_id, item_id, payload FROM annotations").fetchall()
-    assert [(r[0], r[1], json.loads(r[2])["label"]) for r in rows] == [("scn_1", None, "day")]
+    assert [(r[0], r[1], json.loads(r[2])["label"]) for r in rows] == [(scene.id, None, "day")]

@@ -192,7 +192,7 @@ async def test_multipart_append_pairs_files_by_position(
         "upload_errors": 0,
     }
     for i in range(3):
-        stored_item = emu.state.store.item_by_ref(dataset, f"local-{i}")
+        stored_item = emu.state.store.items.by_ref(dataset, f"local-{i}")
         assert stored_item is not None and stored_item.blob is not None
         assert emu.state.blobs.get(stored_item.blob) == f"image-{i}".encode()
         answered = (await api.get(f"dataset/{dataset}/refloc/local-{i}")).json()["item"]
@@ -237,7 +237,7 @@ async def test_multipart_async_append_answers_a_job(
     status = (await api.get(f"job/{job['job_id']}")).json()
     assert status["status"] == "Completed"
     assert (await api.get(f"dataset/{dataset}/size")).json() == {"count": 2}
-    stored_item = emu.state.store.item_by_ref(dataset, "l1")
+    stored_item = emu.state.store.items.by_ref(dataset, "l1")
     assert stored_item is not None and stored_item.blob is not None
     assert emu.state.blobs.get(stored_item.blob) == b"1"
 

@@ -19,7 +19,9 @@ async def test_unknown_route_is_a_json_404(api: httpx.AsyncClient) -> None:
 
 
 async def test_path_outside_the_prefix_is_a_404(emu: Emulator) -> None:
-    async with httpx.AsyncClient(transport=emu.asgi_transport(), auth=(KEY, "")) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emu.app), auth=(KEY, "")
+    ) as client:
         response = await client.get("http://nucleus-emulator.local/dataset/details")
     assert response.status_code == 404
 

@@ -74,7 +74,9 @@ def test_ingest_service_streams_a_manifest_into_the_embedded_emulator(
     with (
         Emulator(data) as emulator,
         nucleus_sync.NucleusClient(
-            INGEST_KEY, endpoint=emulator.endpoint, http_transport=emulator.asgi_transport()
+            INGEST_KEY,
+            endpoint=emulator.endpoint,
+            http_transport=nucleus_sync.ASGITransport(emulator.app),
         ) as client,
     ):
         dataset = client.get_dataset(report["dataset_id"])
@@ -147,7 +149,8 @@ async def test_ingest_counts_every_line_in_process(
     assert (report.items_new, report.invalid_lines, report.annotations_processed) == (52, 4, 13)
     assert "missing.png" in report.invalid_examples[-1]
     assert report.ok
-    info = await nucleus_async_client.get_dataset(report.dataset_id).info()
+    dataset = await nucleus_async_client.get_dataset(report.dataset_id)
+    info = await dataset.info()
     assert info.length == 52
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,11 +25,32 @@ def run_example(name: str, *args: str, timeout: float = 120) -> subprocess.Compl
     )
 
 
-def test_quickstart_runs_on_the_embedded_emulator() -> None:
-    result = run_example("quickstart.py")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "every item accounted for" in result.stdout
-    assert "items paged back" in result.stdout
+@pytest.fixture(scope="module")
+def quickstart() -> subprocess.CompletedProcess[str]:
+    """One run of the quickstart, shared by the tests that read its output."""
+    return run_example("quickstart.py")
+
+
+def test_quickstart_runs_on_the_embedded_emulator(
+    quickstart: subprocess.CompletedProcess[str],
+) -> None:
+    assert quickstart.returncode == 0, quickstart.stdout + quickstart.stderr
+    assert "every item accounted for" in quickstart.stdout
+    assert "items paged back" in quickstart.stdout
+
+
+def test_quickstart_summary_shows_what_the_items_hold(
+    quickstart: subprocess.CompletedProcess[str],
+) -> None:
+    assert "async-00000, local-000, remote-00000" in quickstart.stdout
+    assert "{'source': 'local', 'index': 0}" in quickstart.stdout
+
+
+def test_quickstart_summary_names_no_file_that_is_gone_when_it_ends(
+    quickstart: subprocess.CompletedProcess[str],
+) -> None:
+    # The local images live in a temporary folder, deleted when the quickstart ends.
+    assert tempfile.gettempdir() not in quickstart.stdout
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.py")))

@@ -36,7 +36,7 @@ def http(nucleus_emulator: Emulator, nucleus_sync_client: Any) -> Iterator[TestC
         return nucleus_async.NucleusClient(
             nucleus_sync_client.config.api_key,
             endpoint=nucleus_emulator.endpoint,
-            http_transport=nucleus_emulator.asgi_transport(),
+            http_transport=nucleus_async.ASGITransport(nucleus_emulator.app),
             progress=False,
         )
 
@@ -164,7 +164,7 @@ def test_the_app_closes_its_client_when_it_stops(
         lambda: nucleus_async.NucleusClient(
             "k",
             endpoint=nucleus_emulator.endpoint,
-            http_transport=nucleus_emulator.asgi_transport(),
+            http_transport=nucleus_async.ASGITransport(nucleus_emulator.app),
         )
     )
     with TestClient(app) as http:

@@ -36,7 +36,7 @@ def client_options(emulator: Emulator) -> dict[str, Any]:
     """Both faces' clients: in-process, instant retries, no progress bars."""
     return {
         "endpoint": emulator.endpoint,
-        "http_transport": emulator.asgi_transport(),
+        "http_transport": nucleus_async.ASGITransport(emulator.app),
         "retry": fast_retry(),
         "progress": False,
     }

@@ -9,7 +9,6 @@ import pytest
 
 import nucleus_async as nucleus
 from nucleus_emulator import Emulator
-from support.faces import resolve
 
 
 def remote_items(n: int, prefix: str = "img") -> list[nucleus.DatasetItem]:
@@ -40,7 +39,7 @@ async def test_create_get_info_and_delete_dataset(client: Any) -> None:
     dataset = await client.create_dataset("cars", is_scene=False)
     assert dataset.id.startswith("ds_")
     assert dataset.name == "cars"
-    same = await resolve(client.get_dataset(dataset.id))
+    same = await client.get_dataset(dataset.id)
     info = await same.info()
     assert (info.dataset_id, info.name, info.length) == (dataset.id, "cars", 0)
     listed = await client.list_datasets()
@@ -207,7 +206,7 @@ async def test_another_key_cannot_see_or_touch_the_dataset(
 ) -> None:
     dataset = await aclient.create_dataset("mine", is_scene=False)
     await dataset.append(remote_items(2))
-    theirs = other_client.get_dataset(dataset.id)
+    theirs = await other_client.get_dataset(dataset.id)
     with pytest.raises(nucleus.NotFoundError):
         await theirs.info()
     with pytest.raises(nucleus.NotFoundError):

@@ -55,7 +55,7 @@ async def indexed(dataset: Any) -> Any:
 async def seed_autotag(emulator: Emulator, dataset_id: str, name: str, positives: list[str]) -> Any:
     root = emulator.endpoint.split("/v1/")[0]
     async with httpx.AsyncClient(
-        transport=emulator.asgi_transport(), base_url=root, auth=(API_KEY, "")
+        transport=httpx.ASGITransport(app=emulator.app), base_url=root, auth=(API_KEY, "")
     ) as http:
         response = await http.post(
             "/_emulator/autotags",

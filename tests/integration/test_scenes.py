@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 import nucleus_async as nucleus
-from support.faces import resolve
 
 
 def lidar_scene(ref: str, frames: int = 2, metadata: dict[str, Any] | None = None) -> Any:
@@ -115,7 +114,7 @@ async def test_a_deleted_scene_is_gone(scene_dataset: Any) -> None:
 async def test_an_item_dataset_refuses_scenes_before_any_upload(client: Any, dataset: Any) -> None:
     with pytest.raises(nucleus.ValidationError, match="not a scene dataset"):
         await dataset.append([lidar_scene("drive-1")])
-    fetched = await resolve(client.get_dataset(dataset.id))  # is_scene unknown: asked once
+    fetched = await client.get_dataset(dataset.id)  # is_scene unknown: asked once
     with pytest.raises(nucleus.ValidationError, match="not a scene dataset"):
         await fetched.append([video_scene("clip-1")])
 
@@ -125,7 +124,7 @@ async def test_a_scene_dataset_refuses_items(client: Any, scene_dataset: Any) ->
     with pytest.raises(nucleus.ValidationError, match="scene dataset"):
         await scene_dataset.append([item])
     # Unknown dataset kind: nothing is checked client side, and the service refuses.
-    fetched = await resolve(client.get_dataset(scene_dataset.id))
+    fetched = await client.get_dataset(scene_dataset.id)
     with pytest.raises(nucleus.NucleusError):
         await fetched.append([item])
 

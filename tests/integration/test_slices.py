@@ -12,7 +12,6 @@ from nucleus_async.resources.slice import (
     SliceBuilderMethods,
     SliceType,
 )
-from support.faces import resolve
 
 
 def items(n: int) -> list[nucleus.DatasetItem]:
@@ -65,7 +64,7 @@ async def test_an_empty_slice_can_be_created_and_filled(filled: Any) -> None:
 
 async def test_a_slice_by_id_caches_nothing_until_info(client: Any, filled: Any) -> None:
     created = await filled.create_slice("by-id", ["img-0"])
-    slc = await resolve(client.get_slice(created.id))
+    slc = await client.get_slice(created.id)
     assert slc.name is None and slc.dataset_id is None
     await slc.append(["img-9"])  # looks its dataset up first
     assert slc.dataset_id == filled.id

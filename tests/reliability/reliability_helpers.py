@@ -65,7 +65,7 @@ def make_client(
     return nucleus_async.NucleusClient(
         key,
         endpoint=endpoint,
-        http_transport=emulator.asgi_transport() if emulator is not None else None,
+        http_transport=nucleus_async.ASGITransport(emulator.app) if emulator is not None else None,
         retry=policy(sleep, max_attempts),
         timeouts=timeouts(read_timeout),
         max_concurrency=max_concurrency,
@@ -82,7 +82,7 @@ def remote_items(n: int, prefix: str = "item") -> list[DatasetItem]:
 
 def stored_refs(emu: Emulator, dataset_id: str) -> list[str]:
     """Reference ids as stored (read from the store directly: no faults, no SDK)."""
-    return [row.reference_id for row in emu.state.store.all_items(dataset_id)]
+    return [row.reference_id for row in emu.state.store.items.in_dataset(dataset_id)]
 
 
 def assert_batches_whole(stored: Iterable[str], batches: list[list[str]]) -> int:
@@ -115,15 +115,11 @@ async def await_until(predicate: Any, timeout: float = 10.0, interval: float = 0
 
 
 def active_connections(client: Any) -> int:
-    """Connections of the client's httpx pool that are busy (not idle, not closed)."""
+    """Connections of the client's pool that are busy (not idle, not closed)."""
     core = getattr(client, "_core", client)
     http = core._transport._http
-    pool = http._transport._pool
-    busy = 0
-    for connection in list(pool.connections):
-        if not (connection.is_idle() or connection.is_closed()):
-            busy += 1
-    return busy + len(getattr(pool, "_requests", []))
+    assert http.socket_check_installed  # else busy_connections cannot see the pool
+    return int(http.busy_connections())
 
 
 def posts_to(emu: Emulator, suffix: str) -> int:

@@ -79,7 +79,7 @@ def requests(draw: st.DrawFn, protected: str, scratch: str) -> tuple[str, str, A
 
 def _run_fuzz(max_examples: int) -> None:
     with Emulator() as emu:
-        transport = emu.asgi_transport()
+        transport = httpx.ASGITransport(app=emu.app)
         origin = emu.endpoint.split("/v1/")[0]
 
         async def setup() -> tuple[str, str, list[Any]]:
@@ -130,7 +130,8 @@ def _run_fuzz(max_examples: int) -> None:
 
 def _snapshot(emu: Emulator, dataset_id: str) -> list[Any]:
     return [
-        (r.reference_id, r.image_url, r.metadata) for r in emu.state.store.all_items(dataset_id)
+        (r.reference_id, r.image_url, r.metadata)
+        for r in emu.state.store.items.in_dataset(dataset_id)
     ]
 
 

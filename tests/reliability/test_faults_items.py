@@ -111,7 +111,7 @@ async def test_500_local_files_at_20_percent_faults(
     snap = emu.faults.snapshot()
     _report("500 local", emu, sleep, str(response.json()))
     assert snap["injected_total"] >= 5, snap
-    rows = emu.state.store.all_items(dataset.id)
+    rows = emu.state.store.items.in_dataset(dataset.id)
     refs = [row.reference_id for row in rows]
     assert len(refs) == len(set(refs)) == 500
     assert response.new_items + response.ignored_items == 500 and response.upload_errors == 0
@@ -155,9 +155,7 @@ async def test_50k_annotations_at_20_percent_faults(emu: Emulator, served: str) 
     assert isinstance(response, dict)
     assert not response.get("errors"), response.get("errors")[:3]
     assert response["annotations_processed"] + response["annotations_ignored"] == 50_000
-    from nucleus_emulator import store_annotations
-
-    units = store_annotations.units_of_dataset(emu.state.store, dataset.id)
+    units = emu.state.store.annotations.units_of_dataset(dataset.id)
     ids = [unit.payload.get("annotation_id") for unit in units]
     assert len(ids) == len(set(ids)) == 50_000
     assert emu.faults.snapshot()["injected_total"] >= 10
@@ -261,7 +259,7 @@ async def test_multipart_retry_rereads_the_files(
         _faults_on(emu, 1.0, ["500"], path_pattern="/append$")
         response = await dataset.append(items)
     assert sleep.retries == 1 and response.new_items == 3
-    rows = {row.reference_id: row for row in emu.state.store.all_items(dataset.id)}
+    rows = {row.reference_id: row for row in emu.state.store.items.in_dataset(dataset.id)}
     for i in range(3):
         blob = rows[f"reread-{i}"].blob
         assert blob is not None

@@ -24,8 +24,8 @@ async def _start_job(emu: Emulator, client: object) -> tuple[object, AsyncJob]:
 async def test_errored_job_raises_job_error_with_its_errors(emu: Emulator) -> None:
     async with make_client(emu.endpoint, emulator=emu) as client:
         dataset, job = await _start_job(emu, client)
-        emu.state.store.add_job_errors(job.job_id, ['{"item":"x","error":"first bad thing"}'])
-        emu.state.store.delete_dataset(dataset.id)  # type: ignore[attr-defined]
+        emu.state.store.jobs.add_errors(job.job_id, ['{"item":"x","error":"first bad thing"}'])
+        emu.state.store.datasets.delete(dataset.id)  # type: ignore[attr-defined]
         emu.jobs.resume()
         with pytest.raises(JobError) as caught:
             await job.wait_until_complete(timeout=10, poll_interval=0.02)

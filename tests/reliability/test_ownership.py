@@ -40,7 +40,7 @@ PROBE_BODY = {
 def _fingerprint(emu: Emulator) -> str:
     """A hash of every row of every table: any change anywhere shows."""
     digest = hashlib.sha256()
-    with emu.state.store.read() as conn:
+    with emu.state.store.connection.read() as conn:
         tables = [
             r[0]
             for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
@@ -53,7 +53,7 @@ def _fingerprint(emu: Emulator) -> str:
 
 
 def _first_id(emu: Emulator, table: str, column: str = "id") -> str | None:
-    with emu.state.store.read() as conn:
+    with emu.state.store.connection.read() as conn:
         row = conn.execute(f"SELECT {column} FROM {table} LIMIT 1").fetchone()
     return None if row is None else str(row[0])
 
@@ -123,7 +123,7 @@ async def test_another_key_cannot_touch_owned_data_on_any_route(emu: Emulator) -
     covered, partial, families = [], [], set()
     origin = emu.endpoint.split("/v1/")[0]
     async with httpx.AsyncClient(
-        transport=emu.asgi_transport(), base_url=origin, auth=(OTHER_KEY, "")
+        transport=httpx.ASGITransport(app=emu.app), base_url=origin, auth=(OTHER_KEY, "")
     ) as other:
         for route in _owned_routes():
             path, full = _path(route, params)
@@ -156,7 +156,7 @@ async def test_another_key_lists_nothing_of_the_owner(emu: Emulator) -> None:
     emu.jobs.resume()
     origin = emu.endpoint.split("/v1/")[0]
     async with httpx.AsyncClient(
-        transport=emu.asgi_transport(), base_url=origin, auth=(OTHER_KEY, "")
+        transport=httpx.ASGITransport(app=emu.app), base_url=origin, auth=(OTHER_KEY, "")
     ) as other:
         for route in (
             route
@@ -182,11 +182,11 @@ async def test_limited_access_key_is_its_own_identity(emu: Emulator) -> None:
     async with nucleus_async.NucleusClient(
         endpoint=emu.endpoint,
         limited_access_key=LIMITED_KEY,
-        http_transport=emu.asgi_transport(),
+        http_transport=nucleus_async.ASGITransport(emu.app),
         progress=False,
     ) as limited:
         with pytest.raises(nucleus_async.NotFoundError):
-            await limited.get_dataset(dataset.id).info()
+            await (await limited.get_dataset(dataset.id)).info()
         assert dataset.id not in await limited.list_datasets()
 
 
@@ -198,7 +198,9 @@ async def test_accepted_keys_answer_401_to_others() -> None:
         async with make_client(emu.endpoint, emulator=emu) as member:
             await member.create_dataset("yes", is_scene=False)
         origin = emu.endpoint.split("/v1/")[0]
-        async with httpx.AsyncClient(transport=emu.asgi_transport(), base_url=origin) as anon:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=emu.app), base_url=origin
+        ) as anon:
             for route in _owned_routes()[:20]:
                 path, _ = _path(route, {})
                 response = await anon.request(route.method, path)

@@ -67,10 +67,10 @@ async def test_nasty_reference_ids_round_trip_and_stay_inside(
             found = await dataset.refloc(ref)
             assert found["item"].reference_id == ref
         await dataset.delete_item(NASTY[0])
-    stored = {row.reference_id for row in emu.state.store.all_items(dataset.id)}
+    stored = {row.reference_id for row in emu.state.store.items.in_dataset(dataset.id)}
     assert stored == {*NASTY[1:], *("local" + r for r in NASTY)}
     blobs = emu.state.blobs.root
-    for row in emu.state.store.all_items(dataset.id):
+    for row in emu.state.store.items.in_dataset(dataset.id):
         if row.blob:
             assert emu.state.blobs.path(row.blob).is_relative_to(blobs)
     assert not _escapes_since(started, emu.data_dir)
@@ -79,7 +79,7 @@ async def test_nasty_reference_ids_round_trip_and_stay_inside(
 async def test_multipart_filenames_and_urls_cannot_escape(emu: Emulator) -> None:
     origin = emu.endpoint.split("/v1/")[0]
     async with httpx.AsyncClient(
-        transport=emu.asgi_transport(), base_url=origin, auth=(API_KEY, "")
+        transport=httpx.ASGITransport(app=emu.app), base_url=origin, auth=(API_KEY, "")
     ) as api:
         ds = (await api.post("/v1/nucleus/dataset/create", json={"name": "mp"})).json()[
             "dataset_id"
@@ -109,7 +109,7 @@ async def test_multipart_filenames_and_urls_cannot_escape(emu: Emulator) -> None
     blobs = emu.state.blobs.root
     for path in _files(emu.data_dir):
         assert path.is_relative_to(blobs) or path.parent == emu.data_dir, path
-    for row in emu.state.store.all_items(ds):
+    for row in emu.state.store.items.in_dataset(ds):
         assert row.blob is not None
         content = emu.state.blobs.get(row.blob)
         assert content.startswith(b"PAYLOAD-")
@@ -150,5 +150,5 @@ async def test_dot_reference_ids_address_the_item_not_the_dataset(emu: Emulator)
         assert (await dataset.refloc("."))["item"].reference_id == "."
         await dataset.delete_item("..")
         await dataset.delete_item(".")
-    assert emu.state.store.get_dataset(dataset.id) is not None
-    assert [row.reference_id for row in emu.state.store.all_items(dataset.id)] == ["keep"]
+    assert emu.state.store.datasets.get(dataset.id) is not None
+    assert [row.reference_id for row in emu.state.store.items.in_dataset(dataset.id)] == ["keep"]

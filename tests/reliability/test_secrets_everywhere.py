@@ -106,8 +106,8 @@ async def test_no_secret_anywhere(caplog: pytest.LogCaptureFixture) -> None:
             await dataset.append(remote_items(5, "s"))
             seen.objects(dataset)
             # 404s, 400s, client-side validation
-            await seen.provoke("404", client.get_dataset("ds_missing").info())
-            await seen.provoke("404 limited", limited.get_dataset(dataset.id).info())
+            await seen.provoke("404", (await client.get_dataset("ds_missing")).info())
+            await seen.provoke("404 limited", (await limited.get_dataset(dataset.id)).info())
             await seen.provoke("refloc 404", dataset.refloc("nope"))
             bad = DatasetItem(image_location="s3://x.jpg", reference_id="bad")
             bad.metadata = {"x": float("nan")}
@@ -127,7 +127,7 @@ async def test_no_secret_anywhere(caplog: pytest.LogCaptureFixture) -> None:
             job = await dataset.append(remote_items(2, "job"), asynchronous=True)
             seen.objects(job)
             await seen.provoke("job timeout", job.wait_until_complete(timeout=0.2))  # type: ignore[union-attr]
-            emu.state.store.delete_dataset(dataset.id)
+            emu.state.store.datasets.delete(dataset.id)
             emu.jobs.resume()
             await seen.provoke("job error", job.wait_until_complete(timeout=10))  # type: ignore[union-attr]
         # wrong key: 401
@@ -166,7 +166,10 @@ def test_no_secret_in_the_sync_facade(caplog: pytest.LogCaptureFixture) -> None:
     with (
         Emulator() as emu,
         nucleus_sync.NucleusClient(
-            SECRET, endpoint=emu.endpoint, http_transport=emu.asgi_transport(), progress=False
+            SECRET,
+            endpoint=emu.endpoint,
+            http_transport=nucleus_async.ASGITransport(emu.app),
+            progress=False,
         ) as sync_client,
     ):
         texts += [("repr", repr(sync_client)), ("str", str(sync_client))]

@@ -107,20 +107,20 @@ async def test_soak_20_clients_two_rounds(emulator_process: str) -> None:
             # Complete and isolated: each key sees exactly its own dataset of this round.
             for dataset_id, n in results:
                 client = clients[n]
-                info = await client.get_dataset(dataset_id).info()
+                info = await (await client.get_dataset(dataset_id)).info()
                 assert info.length == ITEMS
                 owned.setdefault(n, set()).add(dataset_id)
                 listed = await client.list_datasets()
                 assert {d.id for d in listed} == owned[n]
                 refs = [
                     item.reference_id
-                    async for item in client.get_dataset(dataset_id).items_generator()
+                    async for item in (await client.get_dataset(dataset_id)).items_generator()
                 ]
                 assert len(refs) == len(set(refs)) == ITEMS
                 assert all(ref.startswith(f"c{n}-r{round_number}-") for ref in refs)
                 other = clients[(n + 1) % CLIENTS]
                 with pytest.raises(nucleus_async.NotFoundError):
-                    await other.get_dataset(dataset_id).info()
+                    await (await other.get_dataset(dataset_id)).info()
             gc.collect()
             rss.append(_rss_mb())
             connections.append(_established_to(port))

@@ -8,7 +8,6 @@ results that are sync resources are wrapped again, and sync generators become as
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -102,10 +101,3 @@ class _AsyncIterFromThread:
 
 def wrap_sync(obj: Any) -> SyncProxy:
     return SyncProxy(obj)
-
-
-async def resolve(value: Any) -> Any:
-    """Await ``value`` if it is awaitable (a sync-face call), else return it (a plain core call)."""
-    if inspect.isawaitable(value):
-        return await value
-    return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import pickle
 
-import httpx
 import pytest
 import respx
 
@@ -33,6 +32,7 @@ from nucleus_async._errors import (
 )
 from nucleus_async._retry import RetryPolicy
 from nucleus_async._transport import Transport
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 
@@ -78,7 +78,7 @@ async def test_the_transport_raises_the_class_for_the_final_status(
         pass
 
     config = ClientConfig(endpoint=ENDPOINT, api_key="k", retry=RetryPolicy(sleep=no_wait))
-    async with Transport(config, http_transport=httpx.MockTransport(router.async_handler)) as t:
+    async with Transport(config, http_transport=mock_transport(router.async_handler)) as t:
         with pytest.raises(cls) as caught:
             await t.request("POST", "dataset/ds_1/append", {"items": []})
     error = caught.value

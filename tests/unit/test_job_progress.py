@@ -9,7 +9,7 @@ import pytest
 import respx
 
 import nucleus_async
-from nucleus_async import _jobs
+from nucleus_async.resources import jobs as _jobs
 
 ENDPOINT = "https://nucleus.test/v1"
 

@@ -29,6 +29,7 @@ from nucleus_async._errors import (
 )
 from nucleus_async._retry import RetryPolicy
 from nucleus_async._transport import Transport
+from support.mock_server import mock_transport
 
 API_KEY = "live_3f9a1c0de5b7_SECRET"
 LIMITED_KEY = "lak_77e2c4b9a0_SECRET"
@@ -108,7 +109,7 @@ def mocked(keys: dict[str, str], router: respx.MockRouter, **config: object) -> 
     retry = RetryPolicy(max_attempts=3, sleep=no_wait)
     return Transport(
         ClientConfig(endpoint=ENDPOINT, retry=retry, **keys, **config),  # type: ignore[arg-type]
-        http_transport=httpx.MockTransport(router.async_handler),
+        http_transport=mock_transport(router.async_handler),
     )
 
 
@@ -271,7 +272,7 @@ def test_the_limited_key_with_the_env_key_does_not_leak(
 @pytest.mark.parametrize("keys", KEYS)
 def test_reprs_do_not_leak(keys: dict[str, str]) -> None:
     config = ClientConfig(**keys)  # type: ignore[arg-type]
-    transport = Transport(config, http_transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    transport = Transport(config, http_transport=mock_transport(lambda r: httpx.Response(200)))
     assert_no_secret(
         [
             repr(config),

@@ -7,6 +7,7 @@ import inspect
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,11 +20,12 @@ from fake_core import facade
 
 import nucleus_async
 import nucleus_sync
+from nucleus_async._awaitable_property import awaitable_property
 
 ROOT = facade.ROOT
 TOOL = ROOT / "tools" / "generate_sync.py"
 COMMITTED = ROOT / "src" / "nucleus_sync"
-HEADER: str = facade.load_generator().HEADER
+HEADER: str = facade.load_generator("files").HEADER
 
 #: Core member → sync member where the names differ.
 RENAMED = {
@@ -71,11 +73,11 @@ def test_check_detects_a_modified_generated_file(copy_of_facade: Path) -> None:
 
 
 def test_check_detects_missing_and_extra_files(copy_of_facade: Path) -> None:
-    (copy_of_facade / "_jobs.py").unlink()
+    (copy_of_facade / "resources" / "jobs.py").unlink()
     (copy_of_facade / "_leftover.py").write_text(HEADER + "\n")
     done = run_tool("--check", "--output", str(copy_of_facade))
     assert done.returncode == 1
-    assert "missing: _jobs.py" in done.stdout
+    assert "missing: resources/jobs.py" in done.stdout
     assert "extra (not generated any more): _leftover.py" in done.stdout
 
 
@@ -90,11 +92,21 @@ def test_generator_refuses_to_overwrite_a_file_without_its_header(copy_of_facade
 
 
 def test_generator_rewrites_a_stale_tree(copy_of_facade: Path) -> None:
-    (copy_of_facade / "_jobs.py").write_text(HEADER + "\n")
+    (copy_of_facade / "resources" / "jobs.py").write_text(HEADER + "\n")
     (copy_of_facade / "_leftover.py").write_text(HEADER + "\n")
     assert run_tool("--output", str(copy_of_facade)).returncode == 0
     assert run_tool("--check", "--output", str(copy_of_facade)).returncode == 0
     assert not (copy_of_facade / "_leftover.py").exists()
+
+
+def test_a_hand_written_runtime_package_is_left_alone(copy_of_facade: Path) -> None:
+    # The runtime is a package of hand-written modules (it was once one ``_runtime.py``).
+    runtime = copy_of_facade / "_runtime"
+    runtime.mkdir(exist_ok=True)
+    (runtime / "__init__.py").write_text('"""Hand-written."""\n')
+    assert run_tool("--output", str(copy_of_facade)).returncode == 0
+    assert run_tool("--check", "--output", str(copy_of_facade)).returncode == 0
+    assert (runtime / "__init__.py").read_text() == '"""Hand-written."""\n'
 
 
 # -- parity -----------------------------------------------------------------------------------
@@ -124,9 +136,11 @@ def _is_resource(cls: object, pager: type | None) -> bool:
     if not isinstance(cls, type) or issubclass(cls, BaseException):
         return False
     return any(
-        _is_async(getattr(cls, name)) or _returns_pager(getattr(cls, name), pager)
+        isinstance(value, awaitable_property)
+        or _is_async(getattr(cls, name))
+        or _returns_pager(getattr(cls, name), pager)
         for name, value in _members(cls).items()
-        if callable(value) or isinstance(value, (classmethod, staticmethod))
+        if callable(value) or isinstance(value, (classmethod, staticmethod, awaitable_property))
     )
 
 
@@ -150,6 +164,10 @@ def assert_twin_mirrors(core_cls: type, sync_cls: type, pager: type | None) -> N
             continue
         if isinstance(member, functools.cached_property):
             assert isinstance(twin, property), f"{label} should be a property"
+            continue
+        if isinstance(member, awaitable_property):
+            assert isinstance(twin, property), f"{label} should be a blocking property"
+            assert twin.fset is None, f"{label} should be read-only"
             continue
         if not callable(member) and not isinstance(member, (classmethod, staticmethod)):
             assert getattr(sync_cls, sync_name) == getattr(core_cls, name), label
@@ -250,3 +268,75 @@ def test_docstring_examples_are_de_awaited() -> None:
     assert "await" not in (sync.AsyncJob.__doc__ or "")
     assert "for item in dataset.items_generator()" in (sync.Dataset.items_generator.__doc__ or "")
     assert "async" not in (sync.Dataset.items_generator.__doc__ or "")
+
+
+# -- awaitable properties ---------------------------------------------------------------------
+
+
+def test_awaitable_properties_are_in_the_fake_core() -> None:
+    # The parity and behaviour tests below would pass vacuously without them.
+    from fake_core import Dataset, NucleusClient
+
+    assert isinstance(inspect.getattr_static(Dataset, "size"), awaitable_property)
+    assert isinstance(inspect.getattr_static(NucleusClient, "datasets"), awaitable_property)
+
+
+def test_an_awaitable_property_becomes_a_blocking_property() -> None:
+    sync = facade.fake_sync()
+    with sync.NucleusClient("key") as client:
+        dataset = client.create_dataset("cars")
+        assert dataset.size == len("cars")
+
+
+def test_resources_read_from_an_awaitable_property_are_sync_twins() -> None:
+    sync = facade.fake_sync()
+    with sync.NucleusClient("key") as client:
+        dataset = client.create_dataset("cars")
+        datasets = client.datasets
+        assert datasets == [dataset]
+        assert type(datasets[0]) is sync.Dataset
+
+
+def test_an_awaitable_property_twin_is_read_only() -> None:
+    sync = facade.fake_sync()
+    with sync.NucleusClient("key") as client:
+        dataset = client.create_dataset("cars")
+        with pytest.raises(AttributeError):
+            dataset.size = 3
+
+
+def test_an_awaitable_property_docstring_is_de_awaited() -> None:
+    doc = facade.fake_sync().Dataset.size.__doc__ or ""
+    assert "count = dataset.size" in doc
+    assert "await" not in doc
+
+
+def test_an_awaitable_property_returning_a_stream_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = tmp_path / "streaming_core"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        textwrap.dedent(
+            """
+            from collections.abc import AsyncIterator
+
+            from nucleus_async._awaitable_property import awaitable_property
+
+            class Feed:
+                @awaitable_property
+                async def entries(self) -> AsyncIterator[int]:
+                    raise NotImplementedError
+
+            __all__ = ["Feed"]
+            """
+        )
+    )
+    code = facade.load_generator().main(
+        [
+            *("--core", "streaming_core", "--sync-package", "streaming_sync"),
+            *("--output", str(tmp_path / "streaming_sync"), "--path", str(tmp_path)),
+        ]
+    )
+    assert code == 2
+    assert "Feed.entries: an awaitable property cannot return a stream" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -26,9 +27,12 @@ from nucleus_async._errors import (
     ServerError,
     ValidationError,
 )
+from nucleus_async._http import ASGITransport, FileBody
 from nucleus_async._retry import RETRYABLE_STATUSES, RetryPolicy
-from nucleus_async._transport import USER_AGENT, Transport
+from nucleus_async._transport import Transport
+from nucleus_async._transport import user_agent as expected_user_agent
 from nucleus_async._version import __version__
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 KEY = "test_key_0123456789"
@@ -59,7 +63,7 @@ def make_transport(
     router: respx.MockRouter | None = None,
     *,
     sleep: Callable[[float], Awaitable[None]] | None = None,
-    http_transport: httpx.AsyncBaseTransport | None = None,
+    http_transport: ASGITransport | None = None,
     max_attempts: int = 5,
     jitter: float = 1.0,
     **config: Any,
@@ -67,7 +71,7 @@ def make_transport(
     config.setdefault("api_key", KEY)
     policy = RetryPolicy(max_attempts=max_attempts, jitter=jitter, sleep=sleep or SleepRecorder())
     if http_transport is None and router is not None:
-        http_transport = httpx.MockTransport(router.async_handler)
+        http_transport = mock_transport(router.async_handler)
     return Transport(
         ClientConfig(endpoint=ENDPOINT, retry=policy, **config), http_transport=http_transport
     )
@@ -103,7 +107,7 @@ async def test_user_agent_names_the_sdk_and_its_version(router: respx.MockRouter
     async with make_transport(router) as transport:
         await transport.request("GET", "x")
     user_agent = route.calls.last.request.headers["user-agent"]
-    assert user_agent == USER_AGENT
+    assert user_agent == expected_user_agent()
     assert user_agent.startswith(f"nucleus-sdk/{__version__} ")
     assert "nucleus_async" in user_agent
 
@@ -219,13 +223,13 @@ async def test_signed_url_put_retries_and_its_error_hides_the_url(
 
 
 def test_default_timeouts_are_connect_10_read_120() -> None:
-    timeout = make_transport()._http.timeout
-    assert (timeout.connect, timeout.read) == (10.0, 120.0)
+    timeouts = make_transport()._http.timeouts
+    assert (timeouts["connect"], timeouts["read"]) == (10.0, 120.0)
 
 
 def test_timeouts_are_configurable() -> None:
-    timeout = make_transport(timeouts=Timeouts(connect=1.0, read=2.0, write=3.0, pool=4.0))._http
-    assert timeout.timeout == httpx.Timeout(connect=1.0, read=2.0, write=3.0, pool=4.0)
+    transport = make_transport(timeouts=Timeouts(connect=1.0, read=2.0, write=3.0, pool=4.0))
+    assert transport._http.timeouts == {"connect": 1.0, "read": 2.0, "write": 3.0, "pool": 4.0}
 
 
 def test_tls_verification_off_is_logged_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -239,7 +243,7 @@ async def test_construction_makes_no_network_call() -> None:
     async def fail(request: httpx.Request) -> httpx.Response:
         raise AssertionError("network call during construction")
 
-    transport = make_transport(http_transport=httpx.MockTransport(fail))
+    transport = make_transport(http_transport=mock_transport(fail))
     await transport.aclose()
     assert transport.requests_sent == 0
 
@@ -438,7 +442,7 @@ async def test_timeouts_are_not_retried_when_the_policy_says_so(
         ClientConfig(
             endpoint=ENDPOINT, api_key=KEY, retry=RetryPolicy(retry_timeouts=False, sleep=sleeps)
         ),
-        http_transport=httpx.MockTransport(router.async_handler),
+        http_transport=mock_transport(router.async_handler),
     )
     async with transport:
         with pytest.raises(NucleusTimeoutError):
@@ -562,94 +566,11 @@ async def test_in_flight_requests_never_exceed_max_concurrency(router: respx.Moc
 # -- no leaked connections --------------------------------------------------------------------
 
 
-class CountingTransport(httpx.AsyncBaseTransport):
-    """Wraps a transport and counts response streams that were opened but never closed."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.open_streams = 0
-        self.closed = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = await self.inner.handle_async_request(request)
-        assert isinstance(inner.stream, httpx.AsyncByteStream)
-        self.open_streams += 1
-        # A fresh response: one built from bytes counts as already read and is never closed.
-        return httpx.Response(
-            inner.status_code,
-            headers=inner.headers,
-            stream=_CountedStream(inner.stream, self),
-            extensions=inner.extensions,
-        )
-
-    async def aclose(self) -> None:
-        self.closed = True
-        await self.inner.aclose()
-
-
-class _CountedStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, owner: CountingTransport) -> None:
-        self._inner = inner
-        self._owner = owner
-        self._closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            yield chunk
-
-    async def aclose(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._owner.open_streams -= 1
-        await self._inner.aclose()
-
-
-class _BrokenBody(httpx.AsyncByteStream):
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b'{"partial":'
-        raise httpx.ReadError("connection reset mid-body")
-
-
-async def test_no_response_is_left_open_after_successes_errors_and_cancellation(
-    router: respx.MockRouter, sleeps: SleepRecorder
-) -> None:
-    async def hang(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, stream=_HangingBody())
-
-    router.get("/ok").respond(json={})
-    router.get("/retry").mock(side_effect=[httpx.Response(503), httpx.Response(200, json={})])
-    router.get("/fail").respond(500)
-    router.get("/bad").respond(400, json={"error": "bad"})
-    router.get("/broken").mock(
-        side_effect=lambda request: httpx.Response(200, stream=_BrokenBody())
-    )
-    router.get("/hang").mock(side_effect=hang)
-    counting = CountingTransport(httpx.MockTransport(router.async_handler))
-    transport = make_transport(http_transport=counting, sleep=sleeps)
-    await transport.request("GET", "ok")
-    await transport.request("GET", "retry")
-    for route, error in [
-        ("fail", ServerError),
-        ("bad", NucleusAPIError),
-        ("broken", NucleusConnectionError),
-    ]:
-        with pytest.raises(error):
-            await transport.request("GET", route)
-    with anyio.move_on_after(0.05):
-        await transport.request("GET", "hang")  # cancelled while reading the body
-    assert counting.open_streams == 0
-    assert transport.limiter.borrowed_tokens == 0
-    await transport.aclose()
-    assert counting.closed
-
-
-class _HangingBody(httpx.AsyncByteStream):
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield b"{"
-        await anyio.sleep_forever()
-
-
 # A tiny real HTTP/1.1 server, to check the pool against real sockets.
+
+
+#: ``respond`` answers this to send half a body, then hang up.
+BROKEN = (200, b"")
 
 
 class TinyServer:
@@ -659,6 +580,7 @@ class TinyServer:
         self.respond = respond
         self.open_connections = 0
         self.accepted = 0
+        self.unanswered = 0
         self.port = 0
 
     async def handle(self, stream: anyio.abc.SocketStream) -> None:
@@ -685,8 +607,12 @@ class TinyServer:
                     buffer = buffer[length:]
                     answer = self.respond(lines[0].split(" ")[1])
                     if answer is None:
+                        self.unanswered += 1
                         while True:  # never answer; notice when the client hangs up
                             await stream.receive()
+                    if answer is BROKEN:
+                        await stream.send(b"HTTP/1.1 200 X\r\nContent-Length: 100\r\n\r\n{")
+                        return
                     status, body = answer
                     await stream.send(
                         f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
@@ -719,20 +645,53 @@ def _respond(path: str) -> tuple[int, bytes] | None:
         return None
     if path.endswith("/fail"):
         return 500, b'{"error":"boom"}'
+    if path.endswith("/bad"):
+        return 400, b'{"error":"bad"}'
+    if path.endswith("/broken"):
+        return BROKEN
     return 200, b'{"ok":true}'
+
+
+def _tiny_config(server: TinyServer, sleeps: SleepRecorder) -> ClientConfig:
+    return ClientConfig(
+        endpoint=f"http://127.0.0.1:{server.port}/v1",
+        api_key=KEY,
+        retry=RetryPolicy(max_attempts=2, sleep=sleeps),
+        timeouts=Timeouts(connect=2.0, read=0.5, write=2.0, pool=2.0),
+    )
+
+
+async def test_no_connection_is_left_busy_after_successes_errors_and_cancellation(
+    sleeps: SleepRecorder,
+) -> None:
+    async with tiny_server(_respond) as server:
+        transport = Transport(_tiny_config(server, sleeps))
+        assert transport._http.socket_check_installed  # so busy_connections sees the pool
+        assert await transport.request("GET", "ok") == {"ok": True}
+        for route, error in [
+            ("fail", ServerError),
+            ("bad", NucleusAPIError),
+            ("broken", NucleusConnectionError),
+        ]:
+            with pytest.raises(error):
+                await transport.request("GET", route)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(transport.request, "GET", "hang")
+            with anyio.fail_after(5):
+                while not server.unanswered:
+                    await anyio.sleep(0.01)
+            assert transport._http.busy_connections() == 1
+            tg.cancel_scope.cancel()  # cancelled while waiting for the answer
+        assert transport._http.busy_connections() == 0
+        assert transport.limiter.borrowed_tokens == 0
+        await transport.aclose()
 
 
 async def test_real_sockets_are_all_closed_after_errors_cancellation_and_aclose(
     sleeps: SleepRecorder,
 ) -> None:
     async with tiny_server(_respond) as server:
-        config = ClientConfig(
-            endpoint=f"http://127.0.0.1:{server.port}/v1",
-            api_key=KEY,
-            retry=RetryPolicy(max_attempts=2, sleep=sleeps),
-            timeouts=Timeouts(connect=2.0, read=0.5, write=2.0, pool=2.0),
-        )
-        transport = Transport(config)
+        transport = Transport(_tiny_config(server, sleeps))
         assert await transport.request("GET", "ok") == {"ok": True}
         with pytest.raises(ServerError):
             await transport.request("GET", "fail")
@@ -760,6 +719,85 @@ async def test_the_json_body_is_what_the_server_receives() -> None:
         received.append(request.content)
         return httpx.Response(200, json=json.loads(request.content))
 
-    async with make_transport(http_transport=httpx.MockTransport(handler)) as transport:
+    async with make_transport(http_transport=mock_transport(handler)) as transport:
         assert await transport.request("PUT", "x", {"k": [True, None]}) == {"k": [True, None]}
     assert received == [b'{"k":[true,null]}']
+
+
+# -- in-process apps and request bodies -------------------------------------------------------
+
+
+def test_http_transport_must_be_an_asgi_transport() -> None:
+    with pytest.raises(TypeError, match=r"nucleus_async\.ASGITransport, not MockTransport"):
+        make_transport(http_transport=httpx.MockTransport(lambda r: httpx.Response(200)))  # type: ignore[arg-type]
+
+
+async def test_an_in_process_dropped_connection_is_retried_as_a_connection_error(
+    router: respx.MockRouter, sleeps: SleepRecorder
+) -> None:
+    route = router.get("/x").mock(side_effect=ConnectionResetError("dropped"))
+    async with make_transport(router, sleep=sleeps, max_attempts=3) as transport:
+        with pytest.raises(NucleusConnectionError) as caught:
+            await transport.request("GET", "x")
+    assert route.call_count == 3
+    assert not isinstance(caught.value, NucleusTimeoutError)
+    assert "ConnectionResetError after 3 attempt(s): dropped" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+
+
+async def test_an_in_process_timeout_error_is_retried_as_a_timeout(
+    router: respx.MockRouter, sleeps: SleepRecorder
+) -> None:
+    route = router.get("/x").mock(side_effect=[TimeoutError(), httpx.Response(200, json={})])
+    async with make_transport(router, sleep=sleeps) as transport:
+        assert await transport.request("GET", "x") == {}
+    assert route.call_count == 2
+
+
+async def test_an_in_process_answer_slower_than_the_read_timeout_times_out(
+    router: respx.MockRouter, sleeps: SleepRecorder
+) -> None:
+    calls = 0
+
+    async def never(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover
+
+    router.get("/x").mock(side_effect=never)
+    timeouts = Timeouts(connect=1.0, read=0.05, write=1.0, pool=1.0)
+    async with make_transport(router, sleep=sleeps, max_attempts=2, timeouts=timeouts) as t:
+        with pytest.raises(NucleusTimeoutError, match="after 2 attempt"):
+            await t.request("GET", "x")
+    assert calls == 2
+
+
+async def test_other_exceptions_of_an_in_process_app_propagate(router: respx.MockRouter) -> None:
+    router.get("/x").mock(side_effect=KeyError("a bug in the app"))
+    async with make_transport(router) as transport:
+        with pytest.raises(KeyError, match="a bug in the app"):
+            await transport.request("GET", "x")
+
+
+async def test_a_signed_url_put_streams_a_file_body_on_each_attempt(
+    sleeps: SleepRecorder, tmp_path: Path
+) -> None:
+    data = bytes(range(256)) * 4096  # 1 MiB: several chunks
+    path = tmp_path / "upload.ndjson"
+    path.write_bytes(data)
+    received: list[tuple[bytes, httpx.Headers]] = []
+
+    def put(request: httpx.Request) -> httpx.Response:
+        received.append((request.content, request.headers))
+        return httpx.Response(503 if len(received) == 1 else 200)
+
+    router = respx.MockRouter(assert_all_called=False)
+    router.put("https://bucket.s3.test/upload").mock(side_effect=put)
+    async with make_transport(router, sleep=sleeps) as transport:
+        await transport.put_signed_url("https://bucket.s3.test/upload", FileBody(path, len(data)))
+    assert [content for content, _ in received] == [data, data]
+    headers = received[-1][1]
+    assert headers["content-length"] == str(len(data))
+    assert "transfer-encoding" not in headers
+    assert "authorization" not in headers

@@ -1,4 +1,4 @@
-"""Annotation and prediction uploads on the wire (respx): batching, concurrency, merge, refusals."""
+"""Annotation and prediction uploads on the wire (respx): batch kinds, payloads, merge, refusals."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 import respx
@@ -23,8 +22,9 @@ from nucleus_async import (
     UploadError,
     ValidationError,
 )
-from nucleus_async._upload_annotations import MaskFileNotFoundError, merge_upload_answers
-from nucleus_async.resources._dataset_annotations import predictions_by_type
+from nucleus_async._annotation_groups import predictions_by_type
+from nucleus_async._upload.annotations import MaskFileNotFoundError, merge_upload_answers
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 DS = "ds_1"
@@ -50,7 +50,7 @@ async def client(router: respx.MockRouter) -> AsyncIterator[nucleus_async.Nucleu
     async with nucleus_async.NucleusClient(
         "key",
         endpoint=ENDPOINT,
-        http_transport=httpx.MockTransport(router.async_handler),
+        http_transport=mock_transport(router.async_handler),
         retry=nucleus_async.RetryPolicy(max_attempts=2, sleep=no_sleep),
         max_concurrency=4,
         progress=False,
@@ -84,7 +84,7 @@ async def test_geometry_goes_in_json_batches_of_batch_size_under_annotations(
     router: respx.MockRouter, client: nucleus_async.NucleusClient
 ) -> None:
     route = router.post(ANNOTATE).mock(side_effect=counting_answer)
-    result = await client.get_dataset(DS).annotate(boxes(25), batch_size=10)
+    result = await (await client.get_dataset(DS)).annotate(boxes(25), batch_size=10)
     bodies = [json.loads(call.request.content) for call in route.calls]
     assert sorted(len(b["annotations"]) for b in bodies) == [5, 10, 10]
     assert all(set(b) == {"update", "annotations"} and b["update"] is False for b in bodies)
@@ -95,7 +95,7 @@ async def test_update_flag_is_sent_in_every_batch(
     router: respx.MockRouter, client: nucleus_async.NucleusClient
 ) -> None:
     route = router.post(ANNOTATE).mock(side_effect=counting_answer)
-    await client.get_dataset(DS).annotate(boxes(4), update=True, batch_size=2)
+    await (await client.get_dataset(DS)).annotate(boxes(4), update=True, batch_size=2)
     assert [json.loads(c.request.content)["update"] for c in route.calls] == [True, True]
 
 
@@ -117,7 +117,7 @@ async def test_every_type_but_segmentation_shares_the_annotations_batches(
         nucleus_async.MultiCategoryAnnotation(["x", "y"], "a", taxonomy_name="m"),
         nucleus_async.SceneCategoryAnnotation("day", "scene_1"),
     ]
-    await client.get_dataset(DS).annotate(units)
+    await (await client.get_dataset(DS)).annotate(units)
     (call,) = route.calls
     sent = json.loads(call.request.content)["annotations"]
     assert [p["type"] for p in sent] == [
@@ -141,7 +141,7 @@ async def test_remote_masks_go_in_batches_of_remote_files_per_upload_request(
         SegmentationAnnotation(f"s3://bucket/{i}.png", [Segment("car", 1)], f"img_{i}")
         for i in range(5)
     ]
-    result = await client.get_dataset(DS).annotate(
+    result = await (await client.get_dataset(DS)).annotate(
         [*masks, *boxes(3)], remote_files_per_upload_request=2
     )
     bodies = [json.loads(c.request.content) for c in route.calls]
@@ -156,66 +156,8 @@ async def test_empty_input_returns_an_empty_dict_without_a_request(
     router: respx.MockRouter, client: nucleus_async.NucleusClient
 ) -> None:
     route = router.post(ANNOTATE).mock(side_effect=counting_answer)
-    assert await client.get_dataset(DS).annotate([]) == {}
+    assert await (await client.get_dataset(DS)).annotate([]) == {}
     assert not route.called
-
-
-# -- concurrency and streaming ------------------------------------------------------------
-
-
-async def test_batches_are_in_flight_concurrently_up_to_max_concurrency(
-    router: respx.MockRouter, client: nucleus_async.NucleusClient
-) -> None:
-    in_flight = peak = 0
-
-    async def slow(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        await anyio.sleep(0.02)
-        in_flight -= 1
-        return counting_answer(request)
-
-    router.post(ANNOTATE).mock(side_effect=slow)
-    result = await client.get_dataset(DS).annotate(boxes(100), batch_size=5)
-    assert result["annotations_processed"] == 100
-    assert peak == 4  # the client's max_concurrency
-
-
-async def test_a_generator_is_streamed_not_read_whole_before_the_first_request(
-    router: respx.MockRouter, client: nucleus_async.NucleusClient
-) -> None:
-    produced = 0
-    produced_at_first_request: list[int] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        produced_at_first_request.append(produced)
-        return counting_answer(request)
-
-    def generate() -> Iterator[BoxAnnotation]:
-        nonlocal produced
-        for box in boxes(1000):
-            produced += 1
-            yield box
-
-    router.post(ANNOTATE).mock(side_effect=answer)
-    result = await client.get_dataset(DS).annotate(generate(), batch_size=10)
-    assert result["annotations_processed"] == 1000
-    # At most a few batches (workers + the one being built) were read ahead.
-    assert produced_at_first_request[0] <= 10 * (4 + 2)
-
-
-async def test_an_async_iterable_is_accepted(
-    router: respx.MockRouter, client: nucleus_async.NucleusClient
-) -> None:
-    router.post(ANNOTATE).mock(side_effect=counting_answer)
-
-    async def generate() -> AsyncIterator[BoxAnnotation]:
-        for box in boxes(7):
-            yield box
-
-    result = await client.get_dataset(DS).annotate(generate(), batch_size=3)
-    assert result["annotations_processed"] == 7
 
 
 # -- merging answers ----------------------------------------------------------------------
@@ -265,7 +207,7 @@ async def test_errors_from_every_batch_are_kept(
         )
 
     router.post(ANNOTATE).mock(side_effect=answer)
-    result = await client.get_dataset(DS).annotate(boxes(6), batch_size=2)
+    result = await (await client.get_dataset(DS)).annotate(boxes(6), batch_size=2)
     assert len(result["errors"]) == 6
     assert {e.split()[3] for e in result["errors"]} == {f"img_{i}" for i in range(6)}
 
@@ -273,7 +215,7 @@ async def test_errors_from_every_batch_are_kept(
 # -- failures -----------------------------------------------------------------------------
 
 
-async def test_a_failed_batch_raises_upload_error_with_partial_answer_and_its_refs(
+async def test_a_failed_upload_folds_the_answers_of_the_batches_that_landed_in_partial(
     router: respx.MockRouter, client: nucleus_async.NucleusClient
 ) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
@@ -284,7 +226,7 @@ async def test_a_failed_batch_raises_upload_error_with_partial_answer_and_its_re
 
     router.post(ANNOTATE).mock(side_effect=answer)
     with pytest.raises(UploadError) as caught:
-        await client.get_dataset(DS).annotate(boxes(4), batch_size=2)
+        await (await client.get_dataset(DS)).annotate(boxes(4), batch_size=2)
     error = caught.value
     assert [refs for refs, _ in error.failed_batches] == [["img_0", "img_1"]]
     assert error.partial["annotations_processed"] == 2
@@ -299,7 +241,7 @@ async def test_duplicate_ids_in_a_list_raise_before_any_request(
     route = router.post(ANNOTATE).mock(side_effect=counting_answer)
     units = [*boxes(3), BoxAnnotation("car", 0, 0, 10, 10, "img_0")]
     with pytest.raises(DuplicateIDError, match="img_0"):
-        await client.get_dataset(DS).annotate(units)
+        await (await client.get_dataset(DS)).annotate(units)
     assert not route.called
 
 
@@ -309,7 +251,7 @@ async def test_duplicate_ids_in_a_stream_raise_when_met(
     router.post(ANNOTATE).mock(side_effect=counting_answer)
     units = [*boxes(3), BoxAnnotation("car", 0, 0, 10, 10, "img_0")]
     with pytest.raises(DuplicateIDError, match="img_0"):
-        await client.get_dataset(DS).annotate(iter(units))
+        await (await client.get_dataset(DS)).annotate(iter(units))
 
 
 async def test_same_prediction_id_on_two_items_is_not_a_duplicate(
@@ -321,9 +263,9 @@ async def test_same_prediction_id_on_two_items_is_not_a_duplicate(
         BoxPrediction("car", 0, 0, 1, 1, "a", annotation_id="x"),
         BoxPrediction("car", 0, 0, 1, 1, "b", annotation_id="x"),
     ]
-    await client.get_dataset(DS).upload_predictions(model, predictions)
+    await (await client.get_dataset(DS)).upload_predictions(model, predictions)
     with pytest.raises(DuplicateIDError):
-        await client.get_dataset(DS).upload_predictions(model, [predictions[0]] * 2)
+        await (await client.get_dataset(DS)).upload_predictions(model, [predictions[0]] * 2)
 
 
 async def test_an_invalid_unit_in_a_list_names_field_and_reference_id_before_any_request(
@@ -333,7 +275,7 @@ async def test_an_invalid_unit_in_a_list_names_field_and_reference_id_before_any
     units = boxes(5)
     units[3].width = float("nan")
     with pytest.raises(ValidationError) as caught:
-        await client.get_dataset(DS).annotate(units, batch_size=1)
+        await (await client.get_dataset(DS)).annotate(units, batch_size=1)
     assert caught.value.field == "width"
     assert caught.value.obj == "img_3"
     assert not route.called
@@ -344,14 +286,14 @@ async def test_an_object_that_is_not_an_annotation_is_refused(
 ) -> None:
     router.post(ANNOTATE).mock(side_effect=counting_answer)
     with pytest.raises(ValidationError, match="dict"):
-        await client.get_dataset(DS).annotate([{"label": "car"}])  # type: ignore[list-item]
+        await (await client.get_dataset(DS)).annotate([{"label": "car"}])  # type: ignore[list-item]
 
 
 async def test_more_than_ten_local_files_per_request_is_refused(
     client: nucleus_async.NucleusClient,
 ) -> None:
     with pytest.raises(ValidationError, match="local_files_per_upload_request"):
-        await client.get_dataset(DS).annotate(boxes(1), local_files_per_upload_request=11)
+        await (await client.get_dataset(DS)).annotate(boxes(1), local_files_per_upload_request=11)
 
 
 # -- local masks --------------------------------------------------------------------------
@@ -367,7 +309,7 @@ async def test_local_masks_go_as_multipart_with_a_serialized_request_and_one_par
     masks = [
         SegmentationAnnotation(p, [Segment("car", 1)], f"img_{i}") for i, p in enumerate(paths)
     ]
-    result = await client.get_dataset(DS).annotate(masks, local_files_per_upload_request=2)
+    result = await (await client.get_dataset(DS)).annotate(masks, local_files_per_upload_request=2)
     assert result["annotations_processed"] == 2  # one answer per request
     requests = [call.request for call in route.calls]
     assert all(r.headers["content-type"].startswith("multipart/form-data") for r in requests)
@@ -393,7 +335,7 @@ async def test_a_local_mask_that_is_not_png_is_refused_before_any_request(
     path.write_bytes(b"jpg")
     mask = SegmentationAnnotation(str(path), [Segment("car", 1)], "img_1")
     with pytest.raises(ValidationError, match="png") as caught:
-        await client.get_dataset(DS).annotate([mask, *boxes(2)])
+        await (await client.get_dataset(DS)).annotate([mask, *boxes(2)])
     assert caught.value.obj == "img_1"
     assert not route.called
 
@@ -404,7 +346,7 @@ async def test_a_missing_local_mask_is_a_file_not_found_error(
     route = router.post(ANNOTATE).respond(json={})
     mask = SegmentationAnnotation(str(tmp_path / "gone.png"), [Segment("car", 1)], "img_1")
     with pytest.raises(FileNotFoundError) as caught:
-        await client.get_dataset(DS).annotate([mask])
+        await (await client.get_dataset(DS)).annotate([mask])
     assert isinstance(caught.value, MaskFileNotFoundError)
     assert isinstance(caught.value, ValidationError)
     assert not route.called
@@ -416,7 +358,7 @@ async def test_a_missing_local_mask_in_a_stream_is_reported_too(
     router.post(ANNOTATE).respond(json={})
     mask = SegmentationAnnotation(str(tmp_path / "gone.png"), [Segment("car", 1)], "img_1")
     with pytest.raises(FileNotFoundError):
-        await client.get_dataset(DS).annotate(iter([mask]))
+        await (await client.get_dataset(DS)).annotate(iter([mask]))
 
 
 # -- asynchronous uploads -----------------------------------------------------------------
@@ -442,7 +384,7 @@ async def test_asynchronous_annotate_uploads_ndjson_and_starts_a_job(
     _, uploaded = mock_signed_upload(router)
     start = router.post(f"{ANNOTATE}?async=1").respond(json=JOB)
     units = boxes(3)
-    job = await client.get_dataset(DS).annotate(units, update=True, asynchronous=True)
+    job = await (await client.get_dataset(DS)).annotate(units, update=True, asynchronous=True)
     assert isinstance(job, nucleus_async.AsyncJob)
     assert job.job_id == "job_1"
     (ndjson,) = uploaded
@@ -461,9 +403,9 @@ async def test_asynchronous_upload_refuses_local_masks(
     signed = router.get(url__regex=r".*/signedUrl/.*").respond(json={"signed_url": "x"})
     mask = SegmentationAnnotation(png(tmp_path, "m.png"), [Segment("car", 1)], "img_1")
     with pytest.raises(ValidationError, match="remote mask"):
-        await client.get_dataset(DS).annotate([mask], asynchronous=True)
+        await (await client.get_dataset(DS)).annotate([mask], asynchronous=True)
     with pytest.raises(ValidationError, match="remote mask"):
-        await client.get_dataset(DS).annotate(iter([mask]), asynchronous=True)
+        await (await client.get_dataset(DS)).annotate(iter([mask]), asynchronous=True)
     assert not signed.called
 
 
@@ -488,7 +430,7 @@ async def test_predictions_go_to_the_model_route_with_trained_slice_id(
     route = router.post(f"/dataset/{DS}/model/prj_1/uploadPredictions").mock(side_effect=answer)
     model = nucleus_async.Model("prj_1", "m", "ref", None, client)
     predictions = [BoxPrediction("car", i, 0, 1, 1, f"img_{i}", confidence=0.5) for i in range(5)]
-    result = await client.get_dataset(DS).upload_predictions(
+    result = await (await client.get_dataset(DS)).upload_predictions(
         model, predictions, batch_size=2, trained_slice_id="slc_1"
     )
     assert result == {
@@ -509,7 +451,7 @@ async def test_asynchronous_predictions_send_trained_slice_id_even_when_none(
     mock_signed_upload(router)
     start = router.post(f"/dataset/{DS}/model/prj_1/uploadPredictions?async=1").respond(json=JOB)
     model = nucleus_async.Model("prj_1", "m", "ref", None, client)
-    await client.get_dataset(DS).upload_predictions(
+    await (await client.get_dataset(DS)).upload_predictions(
         model, [BoxPrediction("car", 0, 0, 1, 1, "a")], asynchronous=True
     )
     body = json.loads(start.calls.last.request.content)
@@ -542,7 +484,7 @@ async def test_export_predictions_wraps_the_by_type_answer(
     box = BoxPrediction("car", 0, 0, 1, 1, "a")
     router.get(f"/dataset/{DS}/model/prj_1/export").respond(json={"box": [box.to_payload()]})
     model = nucleus_async.Model("prj_1", "m", "ref", None, client)
-    assert await client.get_dataset(DS).export_predictions(model) == {"box": [box]}
+    assert await (await client.get_dataset(DS)).export_predictions(model) == {"box": [box]}
 
 
 async def test_ground_truth_loc_encodes_the_ids_in_the_path(
@@ -550,7 +492,7 @@ async def test_ground_truth_loc_encodes_the_ids_in_the_path(
 ) -> None:
     box = BoxAnnotation("car", 0, 0, 1, 1, "a b", annotation_id="id[1]")
     route = router.get(url__regex=r".*/groundTruth/loc/.*").respond(json=box.to_payload())
-    assert await client.get_dataset(DS).ground_truth_loc("a b", "id[1]") == box
+    assert await (await client.get_dataset(DS)).ground_truth_loc("a b", "id[1]") == box
     assert route.calls.last.request.url.raw_path.endswith(b"/groundTruth/loc/a%20b/id%5B1%5D")
 
 
@@ -582,7 +524,7 @@ async def test_create_model_sends_optional_keys_only_when_given(
 async def test_create_model_without_an_id_in_the_answer_raises(
     router: respx.MockRouter, client: nucleus_async.NucleusClient
 ) -> None:
-    from nucleus_async._client_models import ModelCreationError
+    from nucleus_async import ModelCreationError
 
     router.post("/models/add").respond(json={"error": "name taken"})
     with pytest.raises(ModelCreationError, match="name taken"):
@@ -626,7 +568,7 @@ async def test_delete_annotations_sends_keep_history_and_reference_ids(
     router: respx.MockRouter, client: nucleus_async.NucleusClient
 ) -> None:
     route = router.delete(f"/annotation/{DS}").respond(json=JOB)
-    job = await client.get_dataset(DS).delete_annotations()
+    job = await (await client.get_dataset(DS)).delete_annotations()
     assert job.job_id == "job_1"
     assert json.loads(route.calls.last.request.content) == {
         "keep_history": True,

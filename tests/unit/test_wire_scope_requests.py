@@ -24,6 +24,7 @@ from nucleus_async.resources.slice import (
     SliceBuilderMethods,
     SliceType,
 )
+from support.mock_server import mock_transport
 
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 SIGNED = "https://bucket.test/upload/abc?sig=1"
@@ -59,17 +60,23 @@ ROW = {
 
 
 class Wire:
-    """A mock service: records every request, answers from a table (default ``{}``)."""
+    """A mock service: records every request, answers from a table (default ``{}``).
+
+    ``override``, when set, answers every request instead.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, Any]] = []
         self.answers: dict[tuple[str, str], Any] = {}
         self.put_bodies: list[bytes] = []
+        self.override: Callable[[httpx.Request], httpx.Response] | None = None
 
     def answer(self, method: str, target: str, body: Any) -> None:
         self.answers[(method, target)] = body
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.override is not None:
+            return self.override(request)
         if request.url.host == "bucket.test":
             self.put_bodies.append(request.content)
             self.calls.append((request.method, "<signed url>", None))
@@ -99,7 +106,7 @@ async def client(wire: Wire) -> Any:
     async with nucleus.NucleusClient(
         "key",
         endpoint=ENDPOINT,
-        http_transport=httpx.MockTransport(wire.handler),
+        http_transport=mock_transport(wire.handler),
         retry=nucleus.RetryPolicy(max_attempts=3, sleep=no_sleep),
         progress=False,
     ) as c:
@@ -361,7 +368,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slice info",
-        lambda c: c.get_slice("slc_1").info(),
+        lambda c: nucleus.Slice("slc_1", c).info(),
         "GET",
         "slice/slc_1/info",
         None,
@@ -369,7 +376,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slice dataset_items",
-        lambda c: c.get_slice("slc_1").dataset_items(),
+        lambda c: nucleus.Slice("slc_1", c).dataset_items(),
         "GET",
         "slice/slc_1",
         None,
@@ -377,7 +384,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slice items_and_annotations",
-        lambda c: c.get_slice("slc_1").items_and_annotations(),
+        lambda c: nucleus.Slice("slc_1", c).items_and_annotations(),
         "GET",
         "slice/slc_1/exportForTraining",
         None,
@@ -385,7 +392,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slice export_predictions takes a model id",
-        lambda c: c.get_slice("slc_1").export_predictions("prj_1"),
+        lambda c: nucleus.Slice("slc_1", c).export_predictions("prj_1"),
         "GET",
         "slice/slc_1/prj_1/exportForTraining",
         None,
@@ -393,7 +400,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slice export_raw_items",
-        lambda c: c.get_slice("slc_1").export_raw_items(),
+        lambda c: nucleus.Slice("slc_1", c).export_raw_items(),
         "GET",
         "slice/slc_1/exportRawItems",
         None,
@@ -401,7 +408,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slice export_embeddings",
-        lambda c: c.get_slice("slc_1").export_embeddings(),
+        lambda c: nucleus.Slice("slc_1", c).export_embeddings(),
         "GET",
         "slice/slc_1/embeddings",
         None,
@@ -409,7 +416,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slice export_scale_task_info",
-        lambda c: c.get_slice("slc_1").export_scale_task_info(),
+        lambda c: nucleus.Slice("slc_1", c).export_scale_task_info(),
         "GET",
         "slice/slc_1/exportScaleTaskInfo",
         None,
@@ -417,7 +424,7 @@ ONE_REQUEST: list[tuple[str, Call, str, str, Any, Any]] = [
     ),
     (
         "slice send_to_labeling",
-        lambda c: c.get_slice("slc_1").send_to_labeling("proj_1"),
+        lambda c: nucleus.Slice("slc_1", c).send_to_labeling("proj_1"),
         "POST",
         "slice/slc_1/proj_1/send_to_labeling",
         {},
@@ -568,7 +575,7 @@ async def test_slice_append_fetches_info_once_for_its_dataset(
     wire: Wire, client: nucleus.NucleusClient
 ) -> None:
     wire.answer("GET", "slice/slc_1/info", SLICE_INFO)
-    slc = client.get_slice("slc_1")
+    slc = await client.get_slice("slc_1")
     assert slc.dataset_id is None
     await slc.append(["r1"])
     await slc.append(["r2"])
@@ -585,7 +592,7 @@ async def test_slice_export_rows_become_items_and_typed_objects(
 ) -> None:
     wire.answer("GET", "slice/slc_1/exportForTraining", {"exportedRows": [ROW]})
     wire.answer("GET", "slice/slc_1/prj_1/exportForTraining", {"exportedRows": [ROW]})
-    slc = client.get_slice("slc_1")
+    slc = await client.get_slice("slc_1")
     (row,) = await slc.items_and_annotations()
     assert row["item"].reference_id == "r1"
     (box,) = row["annotations"]["box"]
@@ -603,7 +610,7 @@ async def test_slice_generators_page_with_their_body_keys(
     wire.answer(
         "POST", "slice/slc_1/prj_1/exportForTrainingPage", {"data": [ROW], "nextPageToken": None}
     )
-    slc = client.get_slice("slc_1")
+    slc = await client.get_slice("slc_1")
     items = [item async for item in slc.items_generator(page_size=7)]
     rows = [row async for row in slc.items_and_annotation_generator(use_mirrored_images=True)]
     preds = [row async for row in slc.export_predictions_generator("prj_1")]
@@ -629,7 +636,7 @@ async def test_query_items_pages_with_the_query(wire: Wire, client: nucleus.Nucl
         wire.calls.append(("POST", request.url.path, json.loads(request.content)))
         return httpx.Response(200, json=next(pages))
 
-    client._transport._http._transport = httpx.MockTransport(handler)
+    wire.override = handler
     refs = [i.reference_id async for i in item_dataset(client).query_items("metadata.a = 1")]
     assert refs == ["r1", "r2"]
     assert [call[2] for call in wire.calls] == [
@@ -746,7 +753,7 @@ async def test_append_scenes_asks_whether_the_dataset_holds_scenes(
     wire: Wire, client: nucleus.NucleusClient
 ) -> None:
     wire.answer("GET", "dataset/ds_1/is_scene", {"is_scene": False})
-    dataset = client.get_dataset("ds_1")
+    dataset = await client.get_dataset("ds_1")
     with pytest.raises(ValidationError, match="not a scene dataset"):
         await dataset.append([lidar_scene()])
     assert wire.calls == [("GET", "dataset/ds_1/is_scene", None)]
@@ -920,7 +927,7 @@ async def test_make_request_retries_and_maps_errors(
             return httpx.Response(404, json={"error": "no such thing"})
         return next(answers)
 
-    client._transport._http._transport = httpx.MockTransport(flaky)
+    wire.override = flaky
     assert await client.make_request(None, "flaky", requests_command="get") == {"a": 1}
     assert len(wire.calls) == 2
     with pytest.raises(nucleus.NotFoundError, match="no such thing"):
@@ -1019,7 +1026,7 @@ async def test_create_launch_model_from_dir_uses_the_directory_bundle(
 async def test_create_launch_model_refuses_a_name_clash(
     wire: Wire, client: nucleus.NucleusClient, fake_launch: type[FakeLaunchClient], clash: str
 ) -> None:
-    from nucleus_async._client_models import ModelCreationError
+    from nucleus_async import ModelCreationError
 
     models = [{"id": "prj_0", "name": "detector", "ref_id": "d"}] if clash == "model" else []
     wire.answer("GET", "models/", {"models": models})

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._errors import ValidationError
-from .._jobs import AsyncJob
-from ._dataset_base import segment
-
-if TYPE_CHECKING:
-    from .._client import NucleusClient
+from .._arguments import string_list
+from .._routes import segment
+from .._session import SessionSource
+from ._base import Resource
+from .jobs import AsyncJob
 
 __all__ = ["Model"]
 
 
-class Model:
+class Model(Resource):
     """A model that can be used to upload predictions to a dataset.
 
     By uploading model predictions to Nucleus, you can compare your predictions to ground truth
@@ -41,10 +40,11 @@ class Model:
         name: str,
         reference_id: str,
         metadata: dict[str, Any] | None,
-        client: NucleusClient,
+        client: SessionSource,
         bundle_name: str | None = None,
         tags: list[str] | None = None,
     ) -> None:
+        super().__init__(client)
         self.id = model_id
         self.name = name
         self.reference_id = reference_id
@@ -53,7 +53,6 @@ class Model:
         self.tags = list(tags or [])
         #: Slices (``slc_…``) the model was trained on, as the service reports them.
         self.trained_slice_ids: list[str] = []
-        self._client = client
 
     def __repr__(self) -> str:
         return (
@@ -71,8 +70,12 @@ class Model:
         """The model's id (``prj_…``)."""
         return self.id
 
+    @property
+    def _route_root(self) -> str:
+        return f"model/{segment(self.id)}"
+
     @classmethod
-    def from_json(cls, payload: Mapping[str, Any], client: NucleusClient) -> Model:
+    def from_json(cls, payload: Mapping[str, Any], client: SessionSource) -> Model:
         """Instantiates model object from schematized JSON dict payload.
 
         Reads ``id``, ``name``, ``ref_id`` and ``metadata`` (an empty one becomes ``None``),
@@ -92,10 +95,6 @@ class Model:
         model.trained_slice_ids = list(payload.get("trained_slice_ids") or [])
         return model
 
-    @property
-    def _transport(self) -> Any:
-        return self._client._transport
-
     async def add_tags(self, tags: list[str]) -> dict[str, Any]:
         """Tag the model with custom tag names.
 
@@ -110,9 +109,9 @@ class Model:
         Returns:
             The service's answer; the model's local ``tags`` are extended (without duplicates).
         """
-        names = _tag_list(tags)
+        names = string_list(tags, "tags")
         response: dict[str, Any] = await self._transport.request(
-            "POST", f"model/{segment(self.id)}/tag", {"tags": names}
+            "POST", self._route("tag"), {"tags": names}
         )
         for tag in names:
             if tag not in self.tags:
@@ -134,9 +133,9 @@ class Model:
             The service's answer; the tags are removed from the model's local ``tags``.
             Removing a tag the model does not have raises ``BadRequestError`` (400).
         """
-        names = _tag_list(tags)
+        names = string_list(tags, "tags")
         response: dict[str, Any] = await self._transport.request(
-            "DELETE", f"model/{segment(self.id)}/tag", {"tags": names}
+            "DELETE", self._route("tag"), {"tags": names}
         )
         self.tags = [tag for tag in self.tags if tag not in names]
         return response
@@ -155,11 +154,11 @@ class Model:
         Returns:
             AsyncJob object of evaluation job
         """
-        names = _tag_list(scenario_test_names, field="scenario_test_names")
+        names = string_list(scenario_test_names, "scenario_test_names")
         response = await self._transport.request(
             "POST", f"validate/{segment(self.id)}/evaluate", {"test_names": names}
         )
-        return AsyncJob.from_json(response, self._client)
+        return AsyncJob.from_json(response, self._session)
 
     async def run(
         self, dataset_id: str, slice_id: str | None, *, model_run_name: str | None = None
@@ -186,15 +185,3 @@ class Model:
             f"model/run/{segment(self.id)}/",
             {"dataset_id": dataset_id, "slice_id": slice_id, "model_run_name": model_run_name},
         )
-
-
-def _tag_list(tags: Any, field: str = "tags") -> list[str]:
-    if isinstance(tags, (str, bytes)):
-        raise ValidationError(f"must be a list of strings, got the string {tags!r}", field=field)
-    names = list(tags)
-    for index, name in enumerate(names):
-        if not isinstance(name, str):
-            raise ValidationError(
-                f"must be a string, got {type(name).__name__}", field=f"{field}[{index}]"
-            )
-    return names

@@ -5,19 +5,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from .._errors import ValidationError
-from .._jobs import AsyncJob
+from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 from .._pagination import AsyncPager
+from .._session import SessionSource
 from ..types import DatasetItem
-from ._exports import convert_export_row, convert_export_rows, scale_task_info_rows
-
-if TYPE_CHECKING:
-    from .._client import NucleusClient
-    from .model import Model
+from ._base import Resource
+from ._refs import ModelRef, model_id_of
+from .jobs import AsyncJob
 
 __all__ = [
     "Slice",
@@ -110,32 +109,27 @@ def parse_created_at(value: Any) -> datetime | None:
         return None
 
 
-def model_id_of(model: Model | str) -> str:
-    """Accept a ``Model`` or its id."""
-    return model if isinstance(model, str) else model.id
-
-
-class Slice:
+class Slice(Resource):
     """A Slice represents a subset of DatasetItems in your Dataset.
 
     Slices are subsets of your Dataset that unlock curation and exploration workflows: a
     "foggy" slice of a driving dataset, say, to fine-tune a model where it performs poorly.
     Create one with ``await dataset.create_slice(name, reference_ids)``, or get one by id with
-    ``client.get_slice(slice_id)`` (no request).
+    ``await client.get_slice(slice_id)`` (no request).
 
     The async core has no lazy network properties: ``name``, ``dataset_id``, ``description``,
     ``created_at``, ``pending_job_count``, ``type`` and ``tags`` are plain attributes, ``None``
     until :meth:`info` fills them (``Dataset.get_slices``/``slices`` fill most of them from the
     listing). ::
 
-        slc = client.get_slice("slc_123")
+        slc = await client.get_slice("slc_123")
         await slc.info()
         print(slc.name, slc.dataset_id)
     """
 
-    def __init__(self, slice_id: str, client: NucleusClient) -> None:
+    def __init__(self, slice_id: str, client: SessionSource) -> None:
+        super().__init__(client)
         self.id = slice_id
-        self._client = client
         self.name: str | None = None
         self.dataset_id: str | None = None
         self.description: str | None = None
@@ -159,14 +153,11 @@ class Slice:
         return self.id
 
     @property
-    def _transport(self) -> Any:
-        return self._client._transport
-
-    def _route(self, suffix: str = "") -> str:
-        return f"slice/{self.id}/{suffix}" if suffix else f"slice/{self.id}"
+    def _route_root(self) -> str:
+        return f"slice/{self.id}"
 
     @classmethod
-    def from_request(cls, request: Mapping[str, Any], client: NucleusClient) -> Slice:
+    def from_request(cls, request: Mapping[str, Any], client: SessionSource) -> Slice:
         """A slice from a summary the service lists (``id``, ``name``, ``dataset_id``, ...)."""
         instance = cls(request["id"], client)
         instance._cache(request)
@@ -205,7 +196,12 @@ class Slice:
         cached. Returns ``{"slice_id": str, "new_items": [str]}``.
         """
         dataset_id = await self._dataset_id()
-        return await self._client.append_to_slice(self.id, reference_ids, dataset_id)
+        result: dict[str, Any] = await self._transport.request(
+            "POST",
+            self._route("append"),
+            {"reference_ids": reference_ids, "dataset_id": dataset_id},
+        )
+        return result
 
     async def dataset_items(self) -> list[DatasetItem]:
         """Fetch all DatasetItems contained in the Slice.
@@ -256,7 +252,7 @@ class Slice:
             extra={"chip": use_mirrored_images},
         )
 
-    async def export_predictions(self, model: Model | str) -> list[dict[str, Any]]:
+    async def export_predictions(self, model: ModelRef | str) -> list[dict[str, Any]]:
         """Provides a list of all DatasetItems and Predictions in the Slice for the given Model.
 
         Each element is ``{"item": DatasetItem, "predictions": {"box": [...], ...}}``.
@@ -266,7 +262,7 @@ class Slice:
         response = await self._transport.request("GET", route)
         return convert_export_rows(response["exportedRows"], predictions=True)
 
-    def export_predictions_generator(self, model: Model | str) -> AsyncPager[dict[str, Any]]:
+    def export_predictions_generator(self, model: ModelRef | str) -> AsyncPager[dict[str, Any]]:
         """Async iterator over the slice's DatasetItems with the Predictions of ``model``."""
         return AsyncPager(
             self._transport,
@@ -311,7 +307,7 @@ class Slice:
         response = await self._transport.request(
             "POST", self._route(f"{project_id}/send_to_labeling"), {}
         )
-        return AsyncJob.from_json(response, self._client)
+        return AsyncJob.from_json(response, self._session)
 
     async def add_tags(self, tags: list[str]) -> dict[str, Any]:
         """Tags the slice (extra, as in the official client)."""

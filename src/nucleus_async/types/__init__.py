@@ -1,6 +1,5 @@
 """The data types of the scope: items, scenes, geometry, annotations, predictions, responses."""
 
-from .. import _serde
 from .annotations import (
     Annotation,
     BoxAnnotation,
@@ -35,8 +34,6 @@ from .predictions import (
 from .responses import DatasetInfo, UploadResponse
 from .scenes import Frame, LidarScene, Track, VideoScene
 from .segment import Segment
-
-_serde.install()
 
 __all__ = [
     "Annotation",

@@ -8,8 +8,8 @@ from typing import Any
 
 import attrs
 
-from .. import _serde
 from .._errors import ValidationError
+from ._codec import codec
 from .annotation_checks import (
     FAST_NUMBERS,
     as_point3d,
@@ -22,13 +22,13 @@ from .annotation_checks import (
 )
 from .base import (
     JSONDict,
-    WireUnit,
     check_finite_vector,
     is_local_path,
     metadata_or_empty,
 )
 from .geometry import Keypoint, Point, Point3D
 from .segment import Segment
+from .wire_unit import WireUnit
 
 __all__ = [
     "Annotation",
@@ -503,4 +503,4 @@ def annotation_from_json(payload: Mapping[str, Any]) -> Annotation:
     :class:`SegmentationAnnotation`; a type this SDK does not know gives an
     :class:`UnknownAnnotation` that keeps the raw payload.
     """
-    return _serde.structure(payload, Annotation)
+    return codec().structure(payload, Annotation)

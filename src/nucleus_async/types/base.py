@@ -1,4 +1,4 @@
-"""Shared checks of the data types: numbers, locations and the wire-unit base class.
+"""Shared checks of the data types: numbers, locations, user JSON, reference and duplicate ids.
 
 Every check raises ``ValidationError(message, field=..., obj=<reference id>)`` so one bad unit in a
 batch of thousands is easy to find.
@@ -10,17 +10,14 @@ import math
 import numbers
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlparse
 
-from .. import _serde
 from .._errors import DuplicateIDError, ValidationError
-from .._json import dumps_text
 
 __all__ = [
     "REMOTE_SCHEMES",
     "JSONDict",
-    "WireUnit",
     "check_confidence",
     "check_duplicate_ids",
     "check_finite_vector",
@@ -36,8 +33,6 @@ JSONDict = dict[str, Any]
 
 #: Schemes the service fetches itself; anything else is a local file path (reference 3.6).
 REMOTE_SCHEMES = frozenset({"http", "https", "s3", "gs"})
-
-_Unit = TypeVar("_Unit", bound="WireUnit")
 
 
 def is_local_path(path: str) -> bool:
@@ -143,28 +138,6 @@ def check_reference_id(value: Any, obj_field: str = "reference_id") -> None:
         raise ValidationError(
             f"must be a non-empty string, got {value!r}", field=obj_field, obj=None
         )
-
-
-class WireUnit:
-    """Base of the types that travel on the wire: ``to_payload``/``to_json``/``from_json``.
-
-    The work is done by the one converter in :mod:`nucleus_async._serde`.
-    """
-
-    __slots__ = ()
-
-    def to_payload(self) -> JSONDict:
-        """Serializes the object to its schematized JSON dict."""
-        return _serde.unstructure(self)
-
-    def to_json(self) -> str:
-        """Serializes the object to a JSON string (NaN and infinity raise ``ValueError``)."""
-        return dumps_text(self.to_payload())
-
-    @classmethod
-    def from_json(cls: type[_Unit], payload: Mapping[str, Any]) -> _Unit:
-        """Instantiates the object from its schematized JSON dict payload."""
-        return _serde.structure(payload, cls)
 
 
 def _may_have_duplicates(units: Sequence[Any]) -> bool:

@@ -7,8 +7,9 @@ import enum
 import attrs
 
 from .._errors import ValidationError
-from .base import WireUnit, check_number, check_optional_number
+from .base import check_number, check_optional_number
 from .geometry import Point3D, Quaternion
+from .wire_unit import WireUnit
 
 __all__ = ["CameraModels", "CameraParams"]
 

@@ -9,18 +9,18 @@ from typing import Any
 
 import attrs
 
-from .. import _serde
 from .._errors import ValidationError
 from .._json import dumps_text
+from ._codec import codec
 from .base import (
     JSONDict,
-    WireUnit,
     check_finite_vector,
     check_mapping,
     is_local_path,
     metadata_or_empty,
 )
 from .camera import CameraParams
+from .wire_unit import WireUnit
 
 __all__ = ["DatasetItem", "DatasetItemEmbeddingInfo", "DatasetItemType"]
 
@@ -215,7 +215,7 @@ class DatasetItem(WireUnit):
 
     def to_payload(self, is_scene: bool = False) -> JSONDict:
         """Serializes the item; ``is_scene=True`` gives the form used inside scenes."""
-        return _serde.dataset_item_payload(self, is_scene)
+        return codec().item_payload(self, is_scene)
 
     def to_json(self) -> str:
         """Serializes the item (``is_scene=False`` form) to a JSON string."""

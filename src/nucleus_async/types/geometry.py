@@ -7,7 +7,8 @@ from typing import Any
 import attrs
 
 from .._errors import ValidationError
-from .base import WireUnit, check_number, check_optional_number
+from .base import check_number, check_optional_number
+from .wire_unit import WireUnit
 
 __all__ = ["Keypoint", "LidarPoint", "Point", "Point3D", "Quaternion"]
 

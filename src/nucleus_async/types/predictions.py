@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from .. import _serde
+from ._codec import codec
 from .base import JSONDict, check_confidence, check_mapping, metadata_or_empty
 from .geometry import Keypoint, Point, Point3D
 from .segment import Segment
@@ -314,4 +314,4 @@ def prediction_from_json(payload: Mapping[str, Any]) -> Prediction:
     :class:`SegmentationPrediction`; a type this SDK does not know gives an
     :class:`UnknownPrediction` that keeps the raw payload.
     """
-    return _serde.structure(payload, Prediction)
+    return codec().structure(payload, Prediction)

@@ -7,7 +7,8 @@ from typing import Any
 
 import attrs
 
-from .base import JSONDict, WireUnit
+from .base import JSONDict
+from .wire_unit import WireUnit
 
 __all__ = ["DatasetInfo", "UploadResponse"]
 

@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .. import _serde
 from .._errors import ValidationError
-from .base import JSONDict, WireUnit, check_mapping, metadata_or_empty
+from ._codec import codec
+from .base import JSONDict, check_mapping, metadata_or_empty
 from .dataset_item import DatasetItem, DatasetItemType
+from .wire_unit import WireUnit
 
 __all__ = ["Frame", "LidarScene", "Track", "VideoScene"]
 
@@ -283,7 +284,7 @@ class LidarScene(WireUnit):
         skip_validate: bool | None = False,
     ) -> _Scene:
         """Instantiates scene object from schematized JSON dict payload (``client`` unused)."""
-        return _serde.structure_lidar_scene(payload, cls, skip_validate=skip_validate)
+        return codec().structure_lidar_scene(payload, cls, bool(skip_validate))
 
 
 def _first(pair: tuple[int, Frame]) -> int:
@@ -457,9 +458,9 @@ class VideoScene(WireUnit):
     @classmethod
     def from_json(cls: type[_Video], payload: Mapping[str, Any], client: Any = None) -> _Video:
         """Instantiates scene object from schematized JSON dict payload (``client`` unused)."""
-        return _serde.structure(payload, cls)
+        return codec().structure(payload, cls)
 
     def to_payload(self) -> JSONDict:
         """Serializes the scene (validating it first)."""
         self.validate()
-        return _serde.unstructure(self)
+        return codec().unstructure(self)

@@ -7,7 +7,8 @@ from typing import Any
 import attrs
 
 from .._errors import ValidationError
-from .base import WireUnit, check_mapping
+from .base import check_mapping
+from .wire_unit import WireUnit
 
 __all__ = ["Segment"]
 

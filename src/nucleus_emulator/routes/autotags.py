@@ -18,23 +18,10 @@ import time
 from typing import Any
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
+from nucleus_emulator.jobs import JobContext, JobFailed, job_object
 from nucleus_emulator.store import Store
-from nucleus_emulator.store_embeddings import (
-    AutotagRow,
-    autotag_by_name,
-    autotag_positives,
-    autotag_scores,
-    cosine,
-    create_autotag,
-    delete_autotag,
-    embeddings_of,
-    get_autotag,
-    list_autotags,
-    primary_image_kind,
-    set_autotag_scores,
-)
-from nucleus_emulator.store_slices import item_ids_by_refs
+from nucleus_emulator.store.autotags import AutotagRow
+from nucleus_emulator.store.embeddings import cosine
 
 routes = RouteGroup()
 
@@ -47,8 +34,8 @@ def _not_found(name: str, ds_id: str) -> ApiError:
 
 def _owned_autotag(req: ApiRequest) -> AutotagRow:
     tag_id = req.params["tag"]
-    row = get_autotag(req.store, tag_id)
-    ds = req.store.get_dataset(row.dataset_id) if row is not None else None
+    row = req.store.autotags.get(tag_id)
+    ds = req.store.datasets.get(row.dataset_id) if row is not None else None
     if row is None or ds is None or ds.owner != req.key:
         raise ApiError(404, f"Autotag {tag_id} not found")
     return row
@@ -57,7 +44,7 @@ def _owned_autotag(req: ApiRequest) -> AutotagRow:
 def _named_autotag(req: ApiRequest) -> AutotagRow:
     ds = req.owned_dataset()
     name = req.params["name"]
-    row = autotag_by_name(req.store, ds.id, name)
+    row = req.store.autotags.by_name(ds.id, name)
     if row is None:
         raise _not_found(name, ds.id)
     return row
@@ -69,8 +56,9 @@ def score_autotag(store: Store, row: AutotagRow) -> int:
     Raises `ValueError` when no positive has a vector (nothing to compare with).
     """
     started = time.perf_counter()
-    vectors = embeddings_of(store, row.dataset_id, primary_image_kind(store, row.dataset_id))
-    positives = [vectors[i][1] for i, _ in autotag_positives(store, row.id) if i in vectors]
+    kind = store.indexes.primary_image_kind(row.dataset_id)
+    vectors = store.embeddings.vectors(row.dataset_id, kind)
+    positives = [vectors[i][1] for i, _ in store.autotags.positives(row.id) if i in vectors]
     if not positives:
         raise ValueError(
             "None of the autotag's positive items has an embedding: create a custom index"
@@ -83,7 +71,8 @@ def score_autotag(store: Store, row: AutotagRow) -> int:
         for k in range(min(dim, len(vector))):
             centroid[k] += vector[k] / norm
     scores = [(item_id, cosine(vec, centroid)) for item_id, (_, vec) in vectors.items()]
-    set_autotag_scores(store, row.id, scores, elapsed_ms=1000.0 * (time.perf_counter() - started))
+    elapsed_ms = 1000.0 * (time.perf_counter() - started)
+    store.autotags.set_scores(row.id, scores, elapsed_ms=elapsed_ms)
     return len(scores)
 
 
@@ -107,18 +96,18 @@ def seed_autotag(req: ApiRequest) -> dict[str, Any]:
     refs = body.get("positive_reference_ids")
     if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
         raise ApiError(400, "positive_reference_ids must be a non-empty list of reference ids")
-    ids = item_ids_by_refs(req.store, ds.id, refs)
+    ids = req.store.items.ids_by_refs(ds.id, refs)
     if missing := [r for r in refs if r not in ids]:
         raise ApiError(400, f"Reference ids not found in dataset {ds.id}: {', '.join(missing)}")
-    if autotag_by_name(req.store, ds.id, name) is not None:
+    if req.store.autotags.by_name(ds.id, name) is not None:
         raise ApiError(400, f"An autotag named {name} already exists in dataset {ds.id}")
-    row = create_autotag(req.store, ds.id, name, level, [ids[r] for r in refs])
+    row = req.store.autotags.create(ds.id, name, level, [ids[r] for r in refs])
     try:
         scored = score_autotag(req.store, row)
     except ValueError as exc:
-        delete_autotag(req.store, row.id)
+        req.store.autotags.delete(row.id)
         raise ApiError(400, str(exc)) from None
-    found = get_autotag(req.store, row.id)
+    found = req.store.autotags.get(row.id)
     assert found is not None
     return {"autotag": found.to_json(), "scored_items": scored}
 
@@ -129,7 +118,7 @@ def seed_autotag(req: ApiRequest) -> dict[str, Any]:
 @routes.get("{ds}/list_autotags")
 def list_(req: ApiRequest) -> list[dict[str, Any]]:
     ds = req.owned_dataset()
-    return [row.to_json() for row in list_autotags(req.store, ds.id)]
+    return [row.to_json() for row in req.store.autotags.in_dataset(ds.id)]
 
 
 @routes.post("dataset/{ds}/autotag/{name}/taggedItems")
@@ -147,7 +136,7 @@ def tagged_items(req: ApiRequest) -> dict[str, Any]:
             "model_prediction_annotation_id": None,
             "ground_truth_annotation_id": None,
         }
-        for _, ref, score in autotag_scores(req.store, row.id)
+        for _, ref, score in req.store.autotags.scores(row.id)
         if score > threshold
     ]
     return {"autotagItems": items, "autotag": row.to_json()}
@@ -158,7 +147,7 @@ def training_items(req: ApiRequest) -> dict[str, Any]:
     row = _named_autotag(req)
     items = [
         {"ref_id": ref, "model_prediction_annotation_id": None, "ground_truth_annotation_id": None}
-        for _, ref in autotag_positives(req.store, row.id)
+        for _, ref in req.store.autotags.positives(row.id)
     ]
     return {"autotagPositiveTrainingItems": items, "autotag": row.to_json()}
 
@@ -172,9 +161,9 @@ def update(req: ApiRequest) -> dict[str, Any]:
     return job_object(job)
 
 
-@job_body(AUTOTAG_JOB)
+@routes.job(AUTOTAG_JOB)
 def run_autotag(ctx: JobContext) -> dict[str, Any]:
-    row = get_autotag(ctx.store, ctx.params["autotag_id"])
+    row = ctx.store.autotags.get(ctx.params["autotag_id"])
     if row is None:
         raise JobFailed(f"Autotag {ctx.params['autotag_id']} was deleted")
     ctx.set_total(1)
@@ -189,14 +178,14 @@ def run_autotag(ctx: JobContext) -> dict[str, Any]:
 @routes.delete("autotag/{tag}")
 def delete(req: ApiRequest) -> dict[str, Any]:
     row = _owned_autotag(req)
-    delete_autotag(req.store, row.id)
+    req.store.autotags.delete(row.id)
     return {}
 
 
 @routes.get("autotag/{tag}/refinementMetrics")
 def refinement_metrics(req: ApiRequest) -> dict[str, Any]:
     row = _owned_autotag(req)
-    positives = len(autotag_positives(req.store, row.id))
+    positives = len(req.store.autotags.positives(row.id))
     steps = max(row.refinement_steps, 1)
     return {
         "total_refinement_steps": row.refinement_steps,

@@ -5,25 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.store import DatasetRow
-from nucleus_emulator.store_misc import dataset_tags
-from nucleus_emulator.store_models import run_ids_of_dataset
-from nucleus_emulator.store_slices import slice_ids_of_dataset
+from nucleus_emulator.store.datasets import DatasetRow
 
 routes = RouteGroup()
 
 
-def dataset_info(req: ApiRequest, ds: DatasetRow) -> dict[str, Any]:
+def _dataset_info(req: ApiRequest, ds: DatasetRow) -> dict[str, Any]:
     """DatasetInfo as `GET dataset/{ds}/info` answers it."""
     return {
         "dataset_id": ds.id,
         "name": ds.name,
-        "length": req.store.count_items(ds.id),
-        "model_run_ids": run_ids_of_dataset(req.store, ds.id),
-        "slice_ids": slice_ids_of_dataset(req.store, ds.id),
+        "length": req.store.items.count(ds.id),
+        "model_run_ids": req.store.runs.ids_of_dataset(ds.id),
+        "slice_ids": req.store.slices.ids_of_dataset(ds.id),
         "annotation_metadata_schema": ds.annotation_metadata_schema,
         "item_metadata_schema": ds.item_metadata_schema,
-        "tags": dataset_tags(req.store, ds.id),
+        "tags": req.store.dataset_tags.of(ds.id),
     }
 
 
@@ -39,7 +36,7 @@ def create_dataset(req: ApiRequest) -> dict[str, Any]:
     for schema in ("annotation_metadata_schema", "item_metadata_schema"):
         if body.get(schema) is not None and not isinstance(body.get(schema), dict):
             raise ApiError(400, f"{schema} must be an object or null")
-    ds = req.store.create_dataset(
+    ds = req.store.datasets.create(
         req.key,
         name,
         is_scene=bool(body.get("is_scene")),
@@ -54,13 +51,13 @@ def create_dataset(req: ApiRequest) -> dict[str, Any]:
 def dataset_details(req: ApiRequest) -> list[dict[str, Any]]:
     return [
         {"id": ds.id, "name": ds.name, "is_public": False}
-        for ds in req.store.list_datasets(req.key)
+        for ds in req.store.datasets.owned_by(req.key)
     ]
 
 
 @routes.get("dataset/")
 def list_datasets(req: ApiRequest) -> dict[str, Any]:
-    datasets = req.store.list_datasets(req.key)
+    datasets = req.store.datasets.owned_by(req.key)
     return {
         "dataset_ids": [ds.id for ds in datasets],
         "dataset_names": [ds.name for ds in datasets],
@@ -70,13 +67,13 @@ def list_datasets(req: ApiRequest) -> dict[str, Any]:
 @routes.delete("dataset/{ds}")
 def delete_dataset(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    req.store.delete_dataset(ds.id)
+    req.store.datasets.delete(ds.id)
     return {"message": "Beginning dataset deletion..."}
 
 
 @routes.get("dataset/{ds}/info")
 def info(req: ApiRequest) -> dict[str, Any]:
-    return dataset_info(req, req.owned_dataset())
+    return _dataset_info(req, req.owned_dataset())
 
 
 @routes.get("dataset/{ds}/name")
@@ -96,13 +93,13 @@ def use_privacy_mode(req: ApiRequest) -> dict[str, Any]:
 
 @routes.get("dataset/{ds}/size")
 def size(req: ApiRequest) -> dict[str, Any]:
-    return {"count": req.store.count_items(req.owned_dataset().id)}
+    return {"count": req.store.items.count(req.owned_dataset().id)}
 
 
 @routes.get("dataset/{ds}/datasetItems")
 def dataset_items(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    return {"dataset_items": [item.to_json() for item in req.store.all_items(ds.id)]}
+    return {"dataset_items": [item.to_json() for item in req.store.items.in_dataset(ds.id)]}
 
 
 @routes.get("dataset/{ds}/model_runs")

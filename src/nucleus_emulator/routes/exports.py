@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nucleus_emulator import store_annotations as sa
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.routes.items import decode_page_token, encode_page_token, page_size
+from nucleus_emulator.routes._paging import encode_page_token, page_size, page_start
+from nucleus_emulator.store.annotations import StoredUnit, export_row, most_recent_task_only
 
 routes = RouteGroup()
 
@@ -26,13 +26,13 @@ def _optional_bool(body: dict[str, Any], key: str, default: bool) -> bool:
 @routes.get("dataset/{ds}/exportForTraining")
 def export_for_training(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    grouped: dict[str, list[sa.StoredUnit]] = {}
-    for unit in sa.units_of_dataset(req.store, ds.id):
+    grouped: dict[str, list[StoredUnit]] = {}
+    for unit in req.store.annotations.units_of_dataset(ds.id):
         grouped.setdefault(unit.item_id or "", []).append(unit)
     return {
         "exportedRows": [
-            sa.export_row(item.to_json(), grouped.get(item.id, []))
-            for item in req.store.all_items(ds.id)
+            export_row(item.to_json(), grouped.get(item.id, []))
+            for item in req.store.items.in_dataset(ds.id)
         ]
     }
 
@@ -42,9 +42,7 @@ def export_for_training_page(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
     body = req.json_object()
     size = page_size(body, EXPORT_PAGE_SIZE)
-    token = body.get("pageToken")
-    if token is not None and not isinstance(token, str):
-        raise ApiError(400, "pageToken must be a string or null")
+    after = page_start(body, ds.id)
     query = body.get("query")
     if query is not None and not isinstance(query, str):
         raise ApiError(400, "query must be a string or null")
@@ -52,15 +50,14 @@ def export_for_training_page(req: ApiRequest) -> dict[str, Any]:
         raise ApiError(400, "The emulator does not evaluate Nucleus queries; send query=null")
     _optional_bool(body, "chip", False)  # mirrored images: the emulator only has originals
     most_recent = _optional_bool(body, "onlyMostRecentTask", True)
-    after = decode_page_token(token, ds.id) if token else 0
-    rows = req.store.items_page(ds.id, after, size + 1)
+    rows = req.store.items.page(ds.id, after, size + 1)
     page = rows[:size]
-    units = sa.units_of_items(req.store, [item.id for item in page])
+    units = req.store.annotations.units_of_items([item.id for item in page])
     data = []
     for item in page:
         item_units = units[item.id]
         if most_recent:
-            item_units = sa.most_recent_task_only(item_units)
-        data.append(sa.export_row(item.to_json(), item_units))
+            item_units = most_recent_task_only(item_units)
+        data.append(export_row(item.to_json(), item_units))
     next_token = encode_page_token(ds.id, page[-1].seq) if len(rows) > size else None
     return {"data": data, "nextPageToken": next_token}

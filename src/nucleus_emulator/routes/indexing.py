@@ -16,29 +16,12 @@ from urllib.request import url2pathname
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
 from nucleus_emulator.blobs import BlobStore
-from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
-from nucleus_emulator.routes.slices import owned_slice
-from nucleus_emulator.routes.uploads import UPLOAD_PATH
-from nucleus_emulator.store import DatasetRow, Store
-from nucleus_emulator.store_annotations import units_of_dataset
-from nucleus_emulator.store_embeddings import (
-    CUSTOM,
-    INTERNAL,
-    count_embeddings,
-    delete_embeddings,
-    delete_index,
-    embeddings_of,
-    get_index,
-    indexing_settings,
-    items_with_embedding_info,
-    list_indexes,
-    primary_image_kind,
-    put_embeddings,
-    put_index,
-    update_indexing_settings,
-)
-from nucleus_emulator.store_models import get_run
-from nucleus_emulator.store_slices import all_member_items, get_slice, item_ids_by_refs
+from nucleus_emulator.jobs import JobContext, JobFailed, job_object
+from nucleus_emulator.routes._common import UPLOAD_PATH, job_dataset
+from nucleus_emulator.routes._lookups import owned_slice
+from nucleus_emulator.store import Store
+from nucleus_emulator.store.datasets import DatasetRow
+from nucleus_emulator.store.embeddings import CUSTOM, INTERNAL
 
 routes = RouteGroup()
 
@@ -108,7 +91,7 @@ def read_embedding_file(ctx: JobContext, url: str) -> bytes:
     if parsed.scheme in ("http", "https") and len(segments) == 3:
         folder, name = "/" + segments[1], unquote(segments[2])
         if folder == UPLOAD_PATH:
-            upload = ctx.store.get_upload(name)
+            upload = ctx.store.uploads.get(name)
             if upload is not None and upload.owner == ctx.job.owner and upload.blob:
                 return ctx.blobs.get(upload.blob)
             raise JobFailed(f"Nothing was uploaded to the signed URL {url}")
@@ -154,13 +137,11 @@ def parse_embedding_entries(data: bytes, url: str) -> list[tuple[Any, Any]]:
     return pairs
 
 
-@job_body(CUSTOM_INDEX_JOB)
+@routes.job(CUSTOM_INDEX_JOB)
 def run_custom_index(ctx: JobContext) -> dict[str, Any]:
-    ds_id = ctx.job.dataset_id or ""
-    if ctx.store.get_dataset(ds_id) is None:
-        raise JobFailed(f"Dataset {ds_id} not found")
+    ds_id = job_dataset(ctx)
     dimension: int = ctx.params["dimension"]
-    existing = get_index(ctx.store, ds_id, "Custom", IMAGE)
+    existing = ctx.store.indexes.get(ds_id, "Custom", IMAGE)
     if existing is not None and existing.embedding_dimension != dimension:
         raise JobFailed(
             f"The custom index of dataset {ds_id} has dimension {existing.embedding_dimension};"
@@ -169,8 +150,7 @@ def run_custom_index(ctx: JobContext) -> dict[str, Any]:
     pairs: list[tuple[Any, Any]] = []
     for url in ctx.params["urls"]:
         pairs += parse_embedding_entries(read_embedding_file(ctx, url), url)
-    put_index(
-        ctx.store,
+    ctx.store.indexes.put(
         ds_id,
         "Custom",
         IMAGE,
@@ -183,7 +163,7 @@ def run_custom_index(ctx: JobContext) -> dict[str, Any]:
     for start in range(0, len(pairs), CHUNK):
         chunk = pairs[start : start + CHUNK]
         refs = [ref for ref, _ in chunk if isinstance(ref, str)]
-        ids = item_ids_by_refs(ctx.store, ds_id, refs)
+        ids = ctx.store.items.ids_by_refs(ds_id, refs)
         vectors: list[tuple[str, list[float]]] = []
         for ref, raw in chunk:
             if not isinstance(ref, str) or not ref:
@@ -197,11 +177,10 @@ def run_custom_index(ctx: JobContext) -> dict[str, Any]:
                 ctx.error(_error_text(ref, vector))
                 continue
             vectors.append((ids[ref], vector))
-        put_embeddings(ctx.store, ds_id, CUSTOM, vectors)
+        ctx.store.embeddings.put(ds_id, CUSTOM, vectors)
         indexed += len(vectors)
         ctx.advance(len(chunk))
-    put_index(
-        ctx.store,
+    ctx.store.indexes.put(
         ds_id,
         "Custom",
         IMAGE,
@@ -231,7 +210,7 @@ def delete_custom_index(req: ApiRequest) -> dict[str, Any]:
     if not isinstance(image, bool):
         raise ApiError(400, "image must be a boolean")
     level = IMAGE if image else OBJECT
-    if get_index(req.store, ds.id, "Custom", level) is None:
+    if req.store.indexes.get(ds.id, "Custom", level) is None:
         raise ApiError(404, f"Dataset {ds.id} has no custom {level.lower()} index")
     job = req.state.jobs.start(req.key, DELETE_INDEX_JOB, dataset_id=ds.id, params={"level": level})
     return {
@@ -241,15 +220,15 @@ def delete_custom_index(req: ApiRequest) -> dict[str, Any]:
     }
 
 
-@job_body(DELETE_INDEX_JOB)
+@routes.job(DELETE_INDEX_JOB)
 def run_delete_index(ctx: JobContext) -> dict[str, Any]:
     ds_id = ctx.job.dataset_id or ""
     level = ctx.params["level"]
-    deleted = delete_embeddings(ctx.store, ds_id, CUSTOM) if level == IMAGE else 0
-    delete_index(ctx.store, ds_id, "Custom", level)
-    settings = indexing_settings(ctx.store, ds_id)
+    deleted = ctx.store.embeddings.delete(ds_id, CUSTOM) if level == IMAGE else 0
+    ctx.store.indexes.delete(ds_id, "Custom", level)
+    settings = ctx.store.indexes.settings(ds_id)
     if level == IMAGE and settings.primary_image == CUSTOM:
-        update_indexing_settings(ctx.store, ds_id, primary_image=None)
+        ctx.store.indexes.update_settings(ds_id, primary_image=None)
     return {"embedding_delete": {"datasetId": ds_id, "level": level, "deleted": deleted}}
 
 
@@ -265,10 +244,10 @@ def set_primary(req: ApiRequest) -> dict[str, Any]:
     if not isinstance(image, bool) or not isinstance(custom, bool):
         raise ApiError(400, "image and custom must be booleans")
     level = IMAGE if image else OBJECT
-    if custom and get_index(req.store, ds.id, "Custom", level) is None:
+    if custom and req.store.indexes.get(ds.id, "Custom", level) is None:
         raise ApiError(400, f"Dataset {ds.id} has no custom {level.lower()} index to make primary")
     column = "primary_image" if image else "primary_object"
-    update_indexing_settings(req.store, ds.id, **{column: CUSTOM if custom else INTERNAL})
+    req.store.indexes.update_settings(ds.id, **{column: CUSTOM if custom else INTERNAL})
     return {"success": True}
 
 
@@ -278,7 +257,7 @@ def set_continuous(req: ApiRequest) -> dict[str, Any]:
     enable = req.json_object().get("enable", True)
     if not isinstance(enable, bool):
         raise ApiError(400, "enable must be a boolean")
-    update_indexing_settings(req.store, ds.id, continuous=enable)
+    req.store.indexes.update_settings(ds.id, continuous=enable)
     if not enable:
         return {"dataset_id": ds.id, "message": f"Continuous indexing disabled for {ds.id}"}
     job = req.state.jobs.start(req.key, IMAGE_INDEX_JOB, dataset_id=ds.id, params={})
@@ -301,13 +280,11 @@ def create_image_index(req: ApiRequest) -> dict[str, Any]:
     return job_object(job)
 
 
-@job_body(IMAGE_INDEX_JOB)
+@routes.job(IMAGE_INDEX_JOB)
 def run_image_index(ctx: JobContext) -> dict[str, Any]:
-    ds_id = ctx.job.dataset_id or ""
-    if ctx.store.get_dataset(ds_id) is None:
-        raise JobFailed(f"Dataset {ds_id} not found")
-    total = ctx.store.count_items(ds_id)
-    candidates = items_with_embedding_info(ctx.store, ds_id)
+    ds_id = job_dataset(ctx)
+    total = ctx.store.items.count(ds_id)
+    candidates = ctx.store.items.embedding_infos(ds_id)
     ctx.set_total(max(len(candidates), 1))
     dimension: int | None = None
     indexed = 0
@@ -320,12 +297,11 @@ def run_image_index(ctx: JobContext) -> dict[str, Any]:
                 continue
             dimension = dimension or len(vector)
             vectors.append((item_id, vector))
-        put_embeddings(ctx.store, ds_id, INTERNAL, vectors)
+        ctx.store.embeddings.put(ds_id, INTERNAL, vectors)
         indexed += len(vectors)
         ctx.advance(len(candidates[start : start + CHUNK]))
     if dimension is not None:
-        put_index(
-            ctx.store,
+        ctx.store.indexes.put(
             ds_id,
             "Internal",
             IMAGE,
@@ -363,7 +339,7 @@ def create_object_index(req: ApiRequest) -> dict[str, Any]:
 def _owned_run(req: ApiRequest, ds: DatasetRow, run_id: Any) -> str:
     if not isinstance(run_id, str):
         raise ApiError(400, "model_run_id must be a string")
-    run = get_run(req.store, run_id)
+    run = req.store.runs.get(run_id)
     if run is None or run.owner != req.key or run.dataset_id != ds.id:
         raise ApiError(404, f"Model run {run_id} not found in dataset {ds.id}")
     return run.id
@@ -371,24 +347,23 @@ def _owned_run(req: ApiRequest, ds: DatasetRow, run_id: Any) -> str:
 
 def object_counts(store: Store, ds_id: str, run_id: str | None) -> tuple[int, int]:
     """`(objects, objects carrying an embedding_vector)` of ground truth or of one run."""
-    units = units_of_dataset(store, ds_id, run_id)
+    units = store.annotations.units_of_dataset(ds_id, run_id)
     with_vectors = sum(1 for u in units if isinstance(u.payload.get("embedding_vector"), list))
     return len(units), with_vectors
 
 
-@job_body(OBJECT_INDEX_JOB)
+@routes.job(OBJECT_INDEX_JOB)
 def run_object_index(ctx: JobContext) -> dict[str, Any]:
     ds_id = ctx.job.dataset_id or ""
     run_id = ctx.params.get("model_run_id")
     objects, with_vectors = object_counts(ctx.store, ds_id, run_id)
     ctx.set_total(1)
-    units = units_of_dataset(ctx.store, ds_id, run_id)
+    units = ctx.store.annotations.units_of_dataset(ds_id, run_id)
     dimension = next(
         (len(u.payload["embedding_vector"]) for u in units if u.payload.get("embedding_vector")),
         0,
     )
-    put_index(
-        ctx.store,
+    ctx.store.indexes.put(
         ds_id,
         "Internal",
         OBJECT,
@@ -420,9 +395,9 @@ def indexing_status(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
     body = req.json_object()
     if body.get("image", True) is not False:
-        kind = primary_image_kind(req.store, ds.id)
-        embedded = count_embeddings(req.store, ds.id, kind)
-        images = req.store.count_items(ds.id)
+        kind = req.store.indexes.primary_image_kind(ds.id)
+        embedded = req.store.embeddings.count(ds.id, kind)
+        images = req.store.items.count(ds.id)
         return {
             "embedding_count": embedded,
             "image_count": images,
@@ -436,7 +411,7 @@ def indexing_status(req: ApiRequest) -> dict[str, Any]:
     if run_id is not None:
         run_id = _owned_run(req, ds, run_id)
     objects, with_vectors = object_counts(req.store, ds.id, run_id)
-    indexed = with_vectors if get_index(req.store, ds.id, "Internal", OBJECT) else 0
+    indexed = with_vectors if req.store.indexes.get(ds.id, "Internal", OBJECT) else 0
     return {
         "embedding_count": indexed,
         "object_count": objects,
@@ -450,14 +425,14 @@ def indexing_status(req: ApiRequest) -> dict[str, Any]:
 @routes.get("dataset/{ds}/embeddings")
 def dataset_embeddings(req: ApiRequest) -> list[dict[str, Any]]:
     ds = req.owned_dataset()
-    vectors = embeddings_of(req.store, ds.id, primary_image_kind(req.store, ds.id))
+    vectors = req.store.embeddings.vectors(ds.id, req.store.indexes.primary_image_kind(ds.id))
     return [{"reference_id": ref, "embedding_vector": vec} for ref, vec in vectors.values()]
 
 
 @routes.get("dataset/{ds}/embeddingIndexes")
 def embedding_indexes(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    return {"embedding_indexes": [i.to_json() for i in list_indexes(req.store, ds.id)]}
+    return {"embedding_indexes": [i.to_json() for i in req.store.indexes.in_dataset(ds.id)]}
 
 
 @routes.post("dataset/{ds}/async_export_embeddings")
@@ -475,18 +450,18 @@ def async_export_embeddings(req: ApiRequest) -> dict[str, Any]:
     return job_object(job)
 
 
-@job_body(EXPORT_JOB)
+@routes.job(EXPORT_JOB)
 def run_export(ctx: JobContext) -> dict[str, Any]:
     ds_id = ctx.job.dataset_id or ""
-    kind = primary_image_kind(ctx.store, ds_id)
+    kind = ctx.store.indexes.primary_image_kind(ds_id)
     slice_id = ctx.params.get("slice_id")
     if slice_id:
-        if get_slice(ctx.store, slice_id) is None:
+        if ctx.store.slices.get(slice_id) is None:
             raise JobFailed(f"Slice {slice_id} not found")
-        ids = [i.id for i in all_member_items(ctx.store, slice_id)]
-        vectors = embeddings_of(ctx.store, ds_id, kind, ids)
+        ids = [i.id for i in ctx.store.slices.member_items(slice_id)]
+        vectors = ctx.store.embeddings.vectors(ds_id, kind, ids)
     else:
-        vectors = embeddings_of(ctx.store, ds_id, kind)
+        vectors = ctx.store.embeddings.vectors(ds_id, kind)
     rows = [{"reference_id": ref, "embedding_vector": vec} for ref, vec in vectors.values()]
     name = f"{ctx.job.id}.json"
     ctx.blobs.put(f"exports/{name}", json.dumps(rows, separators=(",", ":")).encode())

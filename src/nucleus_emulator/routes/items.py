@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from starlette.datastructures import UploadFile
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
-from nucleus_emulator.store import AppendCounts, DatasetRow, ItemInput, ItemRow, Store
+from nucleus_emulator.jobs import JobContext, job_object
+from nucleus_emulator.routes._common import (
+    job_dataset,
+    job_error,
+    job_ndjson_lines,
+    signed_upload_blob,
+    update_flag,
+)
+from nucleus_emulator.routes._lookups import item_at_index, item_by_id, item_by_ref
+from nucleus_emulator.routes._paging import encode_page_token, page_size, page_start
+from nucleus_emulator.store import Store
+from nucleus_emulator.store.annotations import ANNOTATION_KINDS, group_by_kind
+from nucleus_emulator.store.datasets import DatasetRow
+from nucleus_emulator.store.items import AppendCounts, ItemInput, ItemRow
 
 routes = RouteGroup()
 
@@ -23,30 +33,6 @@ METADATA_JOB = "metadataUpdate"
 JOB_CHUNK = 1000
 #: Internal key carrying the stored image of a multipart item through an async job.
 _BLOB_KEY = "__emulator_blob__"
-
-#: Readers of annotations for `refloc`/`iloc`/`loc`: each returns `{type: [annotation JSON]}`.
-AnnotationReader = Callable[[Store, ItemRow], dict[str, list[Any]]]
-ANNOTATION_READERS: list[AnnotationReader] = []
-
-
-def register_annotation_reader(reader: AnnotationReader) -> AnnotationReader:
-    """Let another route family (annotations, predictions) fill item reads."""
-    ANNOTATION_READERS.append(reader)
-    return reader
-
-
-#: Merges scene-level metadata: `(store, ds_id, entries) -> (updated refs, missing refs)`.
-SceneMetadataMerger = Callable[
-    [Store, str, Iterable[tuple[str, dict[str, Any]]]], tuple[list[str], list[str]]
-]
-SCENE_METADATA_MERGERS: list[SceneMetadataMerger] = []
-
-
-def register_scene_metadata_merger(merger: SceneMetadataMerger) -> SceneMetadataMerger:
-    """Let the scene family apply `"level": "scene"` metadata updates (routes/scenes.py)."""
-    SCENE_METADATA_MERGERS.append(merger)
-    return merger
-
 
 # -- validation ---------------------------------------------------------------------------
 
@@ -112,7 +98,7 @@ def _ingest(
             groups[update].append(parsed)
     for update, items in groups.items():
         if items:
-            result = store.append_items(ds_id, items, update=update)
+            result = store.items.append(ds_id, items, update=update)
             counts.new_items += result.new_items
             counts.updated_items += result.updated_items
             counts.ignored_items += result.ignored_items
@@ -134,14 +120,6 @@ def _upload_response(
     return body
 
 
-def _update_flag(value: Any) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise ApiError(400, "update must be a boolean")
-    return value
-
-
 # -- append ------------------------------------------------------------------------------
 
 
@@ -157,7 +135,7 @@ def append(req: ApiRequest) -> Any:
         counts, failures = _ingest(req.store, ds.id, payloads)
         return _upload_response(ds.id, counts, failures)
     body = req.json_object()
-    update = _update_flag(body.get("update"))
+    update = update_flag(body.get("update"))
     if asynchronous:
         return _start_signed_url_job(req, ds, body, update)
     items = body.get("items")
@@ -194,7 +172,7 @@ def _multipart_payloads(req: ApiRequest, ds: DatasetRow) -> list[tuple[Any, bool
         update = False
         if isinstance(entry, dict):
             entry = dict(entry)
-            update = _update_flag(entry.pop("update", None))
+            update = update_flag(entry.pop("update", None))
             location = entry.get("image_url")
             ext = os.path.splitext(location)[1] if isinstance(location, str) else ""
             key = req.state.blobs.new_key(f"images/{ds.id}", ext)
@@ -220,31 +198,18 @@ def _start_upload_job(
 def _start_signed_url_job(
     req: ApiRequest, ds: DatasetRow, body: dict[str, Any], update: bool
 ) -> dict[str, Any]:
-    request_id = body.get("requestId")
-    if not isinstance(request_id, str) or not request_id:
-        raise ApiError(400, "requestId is required for an asynchronous append")
-    upload = req.store.get_upload(request_id)
-    if upload is None or upload.owner != req.key or upload.dataset_id != ds.id:
-        raise ApiError(400, f"No upload found for requestId {request_id}")
-    if upload.blob is None:
-        raise ApiError(400, f"Nothing was uploaded to the signed URL of requestId {request_id}")
+    blob = signed_upload_blob(req, ds.id, body, "append")
     job = req.state.jobs.start(
-        req.key,
-        UPLOAD_ITEMS_JOB,
-        dataset_id=ds.id,
-        params={"ndjson": upload.blob, "update": update},
+        req.key, UPLOAD_ITEMS_JOB, dataset_id=ds.id, params={"ndjson": blob, "update": update}
     )
     return job_object(job)
 
 
-@job_body(UPLOAD_ITEMS_JOB)
+@routes.job(UPLOAD_ITEMS_JOB)
 def run_upload_items(ctx: JobContext) -> dict[str, Any]:
-    ds_id = ctx.job.dataset_id or ""
-    ds = ctx.store.get_dataset(ds_id)
-    if ds is None:
-        raise JobFailed(f"Dataset {ds_id} not found")
+    ds_id = job_dataset(ctx)
     update = bool(ctx.params.get("update"))
-    lines = [ln for ln in ctx.blobs.get(ctx.params["ndjson"]).decode("utf-8").splitlines() if ln]
+    lines = job_ndjson_lines(ctx)
     ctx.set_total(len(lines))
     totals = AppendCounts()
     errored = 0
@@ -256,14 +221,14 @@ def run_upload_items(ctx: JobContext) -> dict[str, Any]:
                 payloads.append((json.loads(line), update))
             except ValueError as exc:
                 errored += 1
-                ctx.error(_error_text({"line": line}, f"Malformed JSON line: {exc}"))
+                ctx.error(job_error({"line": line}, f"Malformed JSON line: {exc}"))
         counts, failures = _ingest(ctx.store, ds_id, payloads)
         totals.new_items += counts.new_items
         totals.updated_items += counts.updated_items
         totals.ignored_items += counts.ignored_items
         for payload, reason in failures:
             errored += 1
-            ctx.error(_error_text({"item": _public_payload(payload)}, reason))
+            ctx.error(job_error({"item": _public_payload(payload)}, reason))
         ctx.advance(len(chunk))
     return {
         "dataset_item_upload": {
@@ -284,61 +249,39 @@ def _public_payload(payload: Any) -> Any:
     return payload
 
 
-def _error_text(unit: dict[str, Any], message: str) -> str:
-    return json.dumps({**unit, "error": message}, separators=(",", ":"))
-
-
 # -- reads -------------------------------------------------------------------------------
 
 
 def item_with_annotations(store: Store, item: ItemRow) -> dict[str, Any]:
-    """`{"item", "annotations"}`; annotation types without entries are omitted."""
-    annotations: dict[str, list[Any]] = {}
-    for reader in ANNOTATION_READERS:
-        for kind, entries in reader(store, item).items():
-            if entries:
-                annotations.setdefault(kind, []).extend(entries)
+    """`{"item", "annotations"}` with the item's ground truth; empty types are omitted."""
+    grouped = group_by_kind(store.annotations.units_of_item(item.id), ANNOTATION_KINDS)
+    annotations = {kind: entries for kind, entries in grouped.items() if entries}
     return {"item": item.to_json(), "annotations": annotations}
 
 
 @routes.get("dataset/{ds}/refloc/{ref}")
 def refloc(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    ref = req.params["ref"]
-    item = req.store.item_by_ref(ds.id, ref)
-    if item is None:
-        raise ApiError(404, f"Item with reference id {ref} not found in dataset {ds.id}")
-    return item_with_annotations(req.store, item)
+    return item_with_annotations(req.store, item_by_ref(req, ds.id, req.params["ref"]))
 
 
 @routes.get("dataset/{ds}/iloc/{i}")
 def iloc(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    try:
-        index = int(req.params["i"])
-    except ValueError:
-        raise ApiError(400, f"Index must be an integer, got {req.params['i']}") from None
-    item = req.store.item_by_index(ds.id, index) if index >= 0 else None
-    if item is None:
-        raise ApiError(404, f"No item at index {index} in dataset {ds.id}")
-    return item_with_annotations(req.store, item)
+    return item_with_annotations(req.store, item_at_index(req, ds.id))
 
 
 @routes.get("dataset/{ds}/loc/{item_id}")
 def loc(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    item_id = req.params["item_id"]
-    item = req.store.item_by_id(ds.id, item_id)
-    if item is None:
-        raise ApiError(404, f"Item {item_id} not found in dataset {ds.id}")
-    return item_with_annotations(req.store, item)
+    return item_with_annotations(req.store, item_by_id(req, ds.id, req.params["item_id"]))
 
 
 @routes.delete("dataset/{ds}/refloc/{ref}")
 def delete_item(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
     ref = req.params["ref"]
-    if not req.store.delete_item(ds.id, ref):
+    if not req.store.items.delete(ds.id, ref):
         raise ApiError(404, f"Item with reference id {ref} not found in dataset {ds.id}")
     return {}
 
@@ -346,42 +289,13 @@ def delete_item(req: ApiRequest) -> dict[str, Any]:
 # -- paging ------------------------------------------------------------------------------
 
 
-def encode_page_token(ds_id: str, after_seq: int) -> str:
-    raw = json.dumps({"d": ds_id, "s": after_seq}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_page_token(token: str, ds_id: str) -> int:
-    """The insertion position a token resumes after; a foreign or garbled token is a 400."""
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if data["d"] == ds_id and isinstance(data["s"], int):
-            return int(data["s"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        pass
-    raise ApiError(400, "Invalid pageToken")
-
-
-def page_size(body: dict[str, Any], default: int = 100000) -> int:
-    size = body.get("pageSize", default)
-    if size is None:
-        size = default
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ApiError(400, "pageSize must be a positive integer")
-    return size
-
-
 @routes.post("dataset/{ds}/itemsPage")
 def items_page(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
     body = req.json_object()
     size = page_size(body)
-    token = body.get("pageToken")
-    if token is not None and not isinstance(token, str):
-        raise ApiError(400, "pageToken must be a string or null")
-    after = decode_page_token(token, ds.id) if token else 0
-    rows = req.store.items_page(ds.id, after, size + 1)
+    after = page_start(body, ds.id)
+    rows = req.store.items.page(ds.id, after, size + 1)
     page = rows[:size]
     next_token = encode_page_token(ds.id, page[-1].seq) if len(rows) > size else None
     return {"items": [item.to_json() for item in page], "nextPageToken": next_token}
@@ -418,16 +332,13 @@ def _apply_metadata(
     """Merge metadata; returns (updated refs, error strings)."""
     entries = list(entries)
     if level == "scene":
-        updated: list[str] = []
-        missing = [ref for ref, _ in entries]
-        if SCENE_METADATA_MERGERS:
-            updated, missing = SCENE_METADATA_MERGERS[-1](store, ds_id, entries)
+        updated, missing = store.scenes.merge_metadata(ds_id, entries)
         noun = "Scene"
     else:
-        updated, missing = store.merge_item_metadata(ds_id, entries)
+        updated, missing = store.items.merge_metadata(ds_id, entries)
         noun = "Item"
     errors = [
-        _error_text({"referenceId": ref}, f"{noun} with id {ref} doesn't exist.") for ref in missing
+        job_error({"referenceId": ref}, f"{noun} with id {ref} doesn't exist.") for ref in missing
     ]
     return updated, errors
 
@@ -448,11 +359,9 @@ def update_metadata(req: ApiRequest) -> dict[str, Any]:
     return {"dataset_id": ds.id, "level": level, "updated_count": len(updated), "errors": errors}
 
 
-@job_body(METADATA_JOB)
+@routes.job(METADATA_JOB)
 def run_metadata_update(ctx: JobContext) -> dict[str, Any]:
-    ds_id = ctx.job.dataset_id or ""
-    if ctx.store.get_dataset(ds_id) is None:
-        raise JobFailed(f"Dataset {ds_id} not found")
+    ds_id = job_dataset(ctx)
     entries = [(ref, meta) for ref, meta in ctx.params["metadata"]]
     ctx.set_total(len(entries))
     updated_total = 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
 from nucleus_emulator.jobs import job_object, job_status
-from nucleus_emulator.store import JobRow
+from nucleus_emulator.store.jobs import JobRow
 
 routes = RouteGroup()
 
@@ -16,7 +16,7 @@ MAX_JOB_LIST_LIMIT = 50000
 
 def _owned_job(req: ApiRequest) -> JobRow:
     job_id = req.params["job"]
-    job = req.store.get_job(job_id)
+    job = req.store.jobs.get(job_id)
     if job is None or job.owner != req.key:
         raise ApiError(404, f"Job {job_id} not found")
     return job
@@ -34,7 +34,7 @@ def info(req: ApiRequest) -> dict[str, Any]:
 
 @routes.get("job/{job}/errors")
 def errors(req: ApiRequest) -> list[str]:
-    return req.store.job_errors(_owned_job(req).id)
+    return req.store.jobs.errors(_owned_job(req).id)
 
 
 def parse_date(value: Any, field: str) -> datetime | None:
@@ -74,7 +74,7 @@ def list_jobs(req: ApiRequest) -> list[dict[str, Any]]:
         raise ApiError(400, "show_completed must be a boolean")
     from_date = parse_date(body.get("from_date"), "from_date")
     to_date = parse_date(body.get("to_date"), "to_date")
-    jobs = req.store.list_jobs(
+    jobs = req.store.jobs.owned_by(
         req.key,
         dataset_id=dataset_id,
         job_types=job_types,

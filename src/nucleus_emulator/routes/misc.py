@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
-from nucleus_emulator.routes import items as item_routes
-from nucleus_emulator.routes.slices import labels_of, owned_slice
-from nucleus_emulator.store import ItemRow, _dumps
-from nucleus_emulator.store_annotations import units_of_dataset
-from nucleus_emulator.store_misc import add_dataset_tags, dataset_tags, remove_dataset_tags
-from nucleus_emulator.store_models import ModelRow, get_model
+from nucleus_emulator.jobs import JobContext, JobFailed, job_object
+from nucleus_emulator.routes._lookups import owned_model, owned_slice
+from nucleus_emulator.routes._paging import encode_page_token, page_size, page_start
+from nucleus_emulator.store.annotations import labels_of
+from nucleus_emulator.store.items import ItemRow
+from nucleus_emulator.store.values import dumps
 
 routes = RouteGroup()
 
@@ -42,23 +41,23 @@ def _tags_body(req: ApiRequest) -> list[str]:
 
 @routes.get("dataset/{ds}/tags")
 def get_tags(req: ApiRequest) -> dict[str, Any]:
-    return {"tags": dataset_tags(req.store, req.owned_dataset().id)}
+    return {"tags": req.store.dataset_tags.of(req.owned_dataset().id)}
 
 
 @routes.post("dataset/{ds}/tags")
 def add_tags(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
     tags = _tags_body(req)
-    add_dataset_tags(req.store, ds.id, tags)
-    return {"tags": dataset_tags(req.store, ds.id)}
+    req.store.dataset_tags.add(ds.id, tags)
+    return {"tags": req.store.dataset_tags.of(ds.id)}
 
 
 @routes.delete("dataset/{ds}/tags")
 def remove_tags(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
     tags = _tags_body(req)
-    remove_dataset_tags(req.store, ds.id, tags)
-    return {"tags": dataset_tags(req.store, ds.id)}
+    req.store.dataset_tags.remove(ds.id, tags)
+    return {"tags": req.store.dataset_tags.of(ds.id)}
 
 
 # -- Scale labeling ----------------------------------------------------------------------
@@ -99,7 +98,8 @@ def export_scale_task_info(req: ApiRequest) -> dict[str, Any]:
 @routes.get("dataset/{ds}/class_labels")
 def class_labels(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    return {"data": labels_of([u.payload for u in units_of_dataset(req.store, ds.id)])}
+    units = req.store.annotations.units_of_dataset(ds.id)
+    return {"data": labels_of([u.payload for u in units])}
 
 
 # -- query language ----------------------------------------------------------------------
@@ -277,15 +277,12 @@ def query_items_page(req: ApiRequest) -> dict[str, Any]:
     if not isinstance(query, str):
         raise ApiError(400, "query must be a string")
     predicate = compile_query(query)
-    size = item_routes.page_size(body, 10000)
-    token = body.get("pageToken")
-    if token is not None and not isinstance(token, str):
-        raise ApiError(400, "pageToken must be a string or null")
-    scope = f"{ds.id}/query/{_dumps(query)}"
-    after = item_routes.decode_page_token(token, scope) if token else 0
+    size = page_size(body, 10000)
+    scope = f"{ds.id}/query/{dumps(query)}"
+    after = page_start(body, scope)
     page: list[ItemRow] = []
     more = False
-    for item in req.store.all_items(ds.id):
+    for item in req.store.items.in_dataset(ds.id):
         if item.seq <= after or not predicate(item):
             continue
         if len(page) == size:
@@ -294,24 +291,16 @@ def query_items_page(req: ApiRequest) -> dict[str, Any]:
         page.append(item)
     return {
         "items": [item.to_json() for item in page],
-        "nextPageToken": item_routes.encode_page_token(scope, page[-1].seq) if more else None,
+        "nextPageToken": encode_page_token(scope, page[-1].seq) if more else None,
     }
 
 
 # -- model jobs that need unavailable services -------------------------------------------
 
 
-def _owned_model(req: ApiRequest) -> ModelRow:
-    model_id = req.params["model"]
-    model = get_model(req.store, model_id)
-    if model is None or model.owner != req.key:
-        raise ApiError(404, f"Model {model_id} not found")
-    return model
-
-
 @routes.post("model/run/{model}/")
 def run_model(req: ApiRequest) -> dict[str, Any]:
-    model = _owned_model(req)
+    model = owned_model(req, req.params["model"])
     body = req.json_object()
     dataset_id = body.get("dataset_id")
     if not isinstance(dataset_id, str):
@@ -335,7 +324,7 @@ def run_model(req: ApiRequest) -> dict[str, Any]:
     return job_object(job)
 
 
-@job_body(MODEL_RUN_JOB)
+@routes.job(MODEL_RUN_JOB)
 def run_model_inference(ctx: JobContext) -> None:
     raise JobFailed(
         f"Model inference is not available in the Nucleus emulator: model"
@@ -346,7 +335,7 @@ def run_model_inference(ctx: JobContext) -> None:
 
 @routes.post("validate/{model}/evaluate")
 def evaluate(req: ApiRequest) -> dict[str, Any]:
-    model = _owned_model(req)
+    model = owned_model(req, req.params["model"])
     names = req.json_object().get("test_names")
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ApiError(400, "test_names must be a list of scenario test names")
@@ -356,7 +345,7 @@ def evaluate(req: ApiRequest) -> dict[str, Any]:
     return job_object(job)
 
 
-@job_body(EVALUATE_JOB)
+@routes.job(EVALUATE_JOB)
 def run_evaluate(ctx: JobContext) -> None:
     raise JobFailed(
         "Scenario-test evaluation is not available in the Nucleus emulator: model"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nucleus_emulator import store_models as sm
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.routes.predictions import owned_model
+from nucleus_emulator.routes._lookups import owned_model
 
 routes = RouteGroup()
 
@@ -34,8 +33,7 @@ def add_model(req: ApiRequest) -> dict[str, Any]:
     bundle_name = body.get("bundle_name")
     if bundle_name is not None and not isinstance(bundle_name, str):
         raise ApiError(400, "bundle_name must be a string")
-    model = sm.create_model(
-        req.store,
+    model = req.store.models.create(
         req.key,
         name,
         ref,
@@ -49,16 +47,16 @@ def add_model(req: ApiRequest) -> dict[str, Any]:
 
 @routes.get("models/")
 def list_models(req: ApiRequest) -> dict[str, Any]:
-    return {"models": [m.to_json() for m in sm.list_models(req.store, req.key)]}
+    return {"models": [m.to_json() for m in req.store.models.owned_by(req.key)]}
 
 
 @routes.get("model/{id}")
 def get_model(req: ApiRequest) -> dict[str, Any]:
     wanted = req.params["id"]
-    model = sm.get_model(req.store, wanted)
+    model = req.store.models.get(wanted)
     if model is None:
-        run = sm.get_run(req.store, wanted)  # a model run id resolves to its model
-        model = None if run is None else sm.get_model(req.store, run.model_id)
+        run = req.store.runs.get(wanted)  # a model run id resolves to its model
+        model = None if run is None else req.store.models.get(run.model_id)
     if model is None or model.owner != req.key:
         raise ApiError(404, f"Model {wanted} not found")
     return model.to_json()
@@ -67,7 +65,7 @@ def get_model(req: ApiRequest) -> dict[str, Any]:
 @routes.delete("model/{id}")
 def delete_model(req: ApiRequest) -> dict[str, Any]:
     model = owned_model(req, req.params["id"])
-    sm.delete_model(req.store, model.id)
+    req.store.models.delete(model.id)
     return {"msg": "Model deletion running in an async job"}
 
 
@@ -75,7 +73,7 @@ def delete_model(req: ApiRequest) -> dict[str, Any]:
 def add_tags(req: ApiRequest) -> dict[str, Any]:
     model = owned_model(req, req.params["model"])
     tags = list(dict.fromkeys([*model.tags, *_strings(req.json_object(), "tags", required=True)]))
-    sm.set_model_list(req.store, model.id, "tags", tags)
+    req.store.models.set_tags(model.id, tags)
     return {"model_id": model.id, "tags": tags}
 
 
@@ -87,7 +85,7 @@ def remove_tags(req: ApiRequest) -> dict[str, Any]:
     deleted = len(model.tags) - len(kept)
     if deleted == 0:
         raise ApiError(400, "Deleted 0 tags from model. The specified tag(s) were not found.")
-    sm.set_model_list(req.store, model.id, "tags", kept)
+    req.store.models.set_tags(model.id, kept)
     return {"model_id": model.id, "tags": kept, "msg": f"Deleted {deleted} tags from model."}
 
 
@@ -96,7 +94,7 @@ def add_trained_slice_ids(req: ApiRequest) -> dict[str, Any]:
     model = owned_model(req, req.params["model"])
     added = _strings(req.json_object(), "trained_slice_ids", required=True)
     ids = list(dict.fromkeys([*model.trained_slice_ids, *added]))
-    sm.set_model_list(req.store, model.id, "trained_slice_ids", ids)
+    req.store.models.set_trained_slice_ids(model.id, ids)
     return {"model_id": model.id, "trained_slice_ids": ids}
 
 
@@ -105,5 +103,5 @@ def remove_trained_slice_ids(req: ApiRequest) -> dict[str, Any]:
     model = owned_model(req, req.params["model"])
     remove = set(_strings(req.json_object(), "trained_slice_ids", required=True))
     ids = [s for s in model.trained_slice_ids if s not in remove]
-    sm.set_model_list(req.store, model.id, "trained_slice_ids", ids)
+    req.store.models.set_trained_slice_ids(model.id, ids)
     return {"model_id": model.id, "trained_slice_ids": ids}

@@ -7,20 +7,26 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from nucleus_emulator import store_annotations as sa
-from nucleus_emulator import store_models as sm
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
-from nucleus_emulator.routes.annotations import (
+from nucleus_emulator.jobs import JobContext, JobFailed, job_object
+from nucleus_emulator.routes._annotation_units import (
+    async_upload_blob,
     ingest_ndjson,
-    item_by_ref,
     json_units,
     multipart_units,
-    require_dataset,
-    signed_upload_blob,
-    update_flag,
 )
-from nucleus_emulator.store import DatasetRow, ItemRow
+from nucleus_emulator.routes._common import job_dataset, update_flag
+from nucleus_emulator.routes._lookups import (
+    item_at_index,
+    item_by_id,
+    item_by_ref,
+    owned_model,
+    owned_run,
+)
+from nucleus_emulator.store.annotations import PREDICTION_KINDS, StoredUnit, group_by_kind
+from nucleus_emulator.store.datasets import DatasetRow
+from nucleus_emulator.store.items import ItemRow
+from nucleus_emulator.store.model_runs import RUN_COMMITTED, RunRow
 
 routes = RouteGroup()
 
@@ -31,63 +37,27 @@ IOU_THRESHOLD = 0.5
 METRIC_OPTIONS = frozenset({"class_agnostic", "allowed_label_matches"})
 
 
-# -- lookups ------------------------------------------------------------------------------
-
-
-def owned_model(req: ApiRequest, model_id: str) -> sm.ModelRow:
-    model = sm.get_model(req.store, model_id)
-    if model is None or model.owner != req.key:
-        raise ApiError(404, f"Model {model_id} not found")
-    return model
-
-
-def owned_run(req: ApiRequest) -> sm.RunRow:
-    run_id = req.params["run"]
-    run = sm.get_run(req.store, run_id)
-    if run is None or run.owner != req.key:
-        raise ApiError(404, f"Model run {run_id} not found")
-    return run
-
-
-def _index(req: ApiRequest) -> int:
-    try:
-        return int(req.params["i"])
-    except ValueError:
-        raise ApiError(400, f"Index must be an integer, got {req.params['i']}") from None
-
-
-def _item_at(req: ApiRequest, ds_id: str, index: int) -> ItemRow:
-    item = req.store.item_by_index(ds_id, index) if index >= 0 else None
-    if item is None:
-        raise ApiError(404, f"No item at index {index} in dataset {ds_id}")
-    return item
-
-
-def _item_by_id(req: ApiRequest, ds_id: str, item_id: str) -> ItemRow:
-    item = req.store.item_by_id(ds_id, item_id)
-    if item is None:
-        raise ApiError(404, f"Item {item_id} not found in dataset {ds_id}")
-    return item
+# -- reads --------------------------------------------------------------------------------
 
 
 def by_type(req: ApiRequest, item: ItemRow, run_id: str | None) -> dict[str, Any]:
     """Predictions-by-type of one item: every prediction type key, possibly empty."""
-    units = sa.units_of_item(req.store, item.id, run_id) if run_id else []
-    return {"annotations": sa.group_by_kind(units, sa.PREDICTION_KINDS)}
+    units = req.store.annotations.units_of_item(item.id, run_id) if run_id else []
+    return {"annotations": group_by_kind(units, PREDICTION_KINDS)}
 
 
 def export_of_run(req: ApiRequest, ds_id: str, run_id: str | None) -> dict[str, Any]:
     """type → predictions of a whole run; empty types are left out (empty run → `{}`)."""
     if run_id is None:
         return {}
-    grouped = sa.group_by_kind(sa.units_of_dataset(req.store, ds_id, run_id), sa.PREDICTION_KINDS)
+    grouped = group_by_kind(req.store.annotations.units_of_dataset(ds_id, run_id), PREDICTION_KINDS)
     return {kind: entries for kind, entries in grouped.items() if entries}
 
 
 def _single(req: ApiRequest, ds_id: str, run_id: str | None) -> dict[str, Any]:
     ref, ann = req.params["ref"], req.params["ann"]
     item = item_by_ref(req, ds_id, ref)
-    found = sa.unit_by_annotation_id(req.store, item.id, ann, run_id) if run_id else None
+    found = req.store.annotations.by_annotation_id(item.id, ann, run_id) if run_id else None
     if found is None:
         raise ApiError(404, f"Prediction {ann} not found on item {ref}")
     return found
@@ -96,7 +66,7 @@ def _single(req: ApiRequest, ds_id: str, run_id: str | None) -> dict[str, Any]:
 # -- uploads ------------------------------------------------------------------------------
 
 
-def _predict(req: ApiRequest, ds: DatasetRow, run: sm.RunRow) -> dict[str, Any]:
+def _predict(req: ApiRequest, ds: DatasetRow, run: RunRow) -> dict[str, Any]:
     if req.form is not None and not req.query_flag("async"):
         units, update = multipart_units(req, ds.id, prediction=True)
     else:
@@ -106,7 +76,7 @@ def _predict(req: ApiRequest, ds: DatasetRow, run: sm.RunRow) -> dict[str, Any]:
         if trained_slice_id is not None and not isinstance(trained_slice_id, str):
             raise ApiError(400, "trained_slice_id must be a string or null")
         if req.query_flag("async"):
-            blob = signed_upload_blob(req, ds.id, body)
+            blob = async_upload_blob(req, ds.id, body)
             job = req.state.jobs.start(
                 req.key,
                 UPLOAD_PREDICTIONS_JOB,
@@ -115,7 +85,7 @@ def _predict(req: ApiRequest, ds: DatasetRow, run: sm.RunRow) -> dict[str, Any]:
             )
             return job_object(job)
         units = json_units(body, prediction=True)
-    result = sa.upload(req.store, ds.id, units, update=update, run_id=run.id)
+    result = req.store.annotations.upload(ds.id, units, update=update, run_id=run.id)
     response: dict[str, Any] = {
         "dataset_id": ds.id,
         "model_run_id": run.id,
@@ -131,7 +101,7 @@ def _predict(req: ApiRequest, ds: DatasetRow, run: sm.RunRow) -> dict[str, Any]:
 def upload_predictions(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
     model = owned_model(req, req.params["model"])
-    return _predict(req, ds, sm.run_for_or_create(req.store, req.key, ds.id, model))
+    return _predict(req, ds, req.store.runs.first_for_or_create(req.key, ds.id, model))
 
 
 @routes.post("dataset/{ds}/modelRun/{run}/uploadPredictions")
@@ -149,11 +119,11 @@ def predict(req: ApiRequest) -> dict[str, Any]:
     return _predict(req, req.owned_dataset(run.dataset_id), run)
 
 
-@job_body(UPLOAD_PREDICTIONS_JOB)
+@routes.job(UPLOAD_PREDICTIONS_JOB)
 def run_upload_predictions(ctx: JobContext) -> dict[str, Any]:
-    ds_id = require_dataset(ctx)
+    ds_id = job_dataset(ctx)
     run_id: str = ctx.params["run_id"]
-    if sm.get_run(ctx.store, run_id) is None:
+    if ctx.store.runs.get(run_id) is None:
         raise JobFailed(f"Model run {run_id} not found")
     result, _ = ingest_ndjson(ctx, ds_id, prediction=True, run_id=run_id)
     processed, ignored, errored = result.by_group.get("other", [0, 0, 0])
@@ -183,7 +153,7 @@ def run_upload_predictions(ctx: JobContext) -> dict[str, Any]:
 def _dataset_and_run(req: ApiRequest) -> tuple[DatasetRow, str | None]:
     ds = req.owned_dataset()
     model = owned_model(req, req.params["model"])
-    run = sm.run_for(req.store, ds.id, model.id)
+    run = req.store.runs.first_for(ds.id, model.id)
     return ds, None if run is None else run.id
 
 
@@ -196,7 +166,7 @@ def prediction_loc(req: ApiRequest) -> dict[str, Any]:
 @routes.get("dataset/{ds}/model/{model}/iloc/{i}")
 def predictions_iloc(req: ApiRequest) -> dict[str, Any]:
     ds, run_id = _dataset_and_run(req)
-    return by_type(req, _item_at(req, ds.id, _index(req)), run_id)
+    return by_type(req, item_at_index(req, ds.id), run_id)
 
 
 @routes.get("dataset/{ds}/model/{model}/referenceId/{ref}")
@@ -227,11 +197,11 @@ def create_model_run(req: ApiRequest) -> dict[str, Any]:
         raise ApiError(400, "reference_id (the model's reference id) is required")
     if not isinstance(metadata, dict):
         raise ApiError(400, "metadata must be an object")
-    model = sm.model_by_ref(req.store, req.key, ref)
+    model = req.store.models.newest_by_ref(req.key, ref)
     if model is None:
         raise ApiError(404, f"Model with reference id {ref} not found")
-    run = sm.create_run(
-        req.store, req.key, model.id, ds.id, name=name, reference_id=ref, metadata=metadata
+    run = req.store.runs.create(
+        req.key, model.id, ds.id, name=name, reference_id=ref, metadata=metadata
     )
     return {"model_run_id": run.id, "model_id": model.id}
 
@@ -245,13 +215,13 @@ def run_refloc(req: ApiRequest) -> dict[str, Any]:
 @routes.get("modelRun/{run}/iloc/{i}")
 def run_iloc(req: ApiRequest) -> dict[str, Any]:
     run = owned_run(req)
-    return by_type(req, _item_at(req, run.dataset_id, _index(req)), run.id)
+    return by_type(req, item_at_index(req, run.dataset_id), run.id)
 
 
 @routes.get("modelRun/{run}/loc/{item_id}")
 def run_loc(req: ApiRequest) -> dict[str, Any]:
     run = owned_run(req)
-    return by_type(req, _item_by_id(req, run.dataset_id, req.params["item_id"]), run.id)
+    return by_type(req, item_by_id(req, run.dataset_id, req.params["item_id"]), run.id)
 
 
 @routes.get("modelRun/{run}/prediction/loc/{ref}/{ann}")
@@ -275,7 +245,7 @@ def run_info(req: ApiRequest) -> dict[str, Any]:
 def run_commit(req: ApiRequest) -> dict[str, Any]:
     run = owned_run(req)
     options = metric_options(req.json_object())
-    sm.set_run_status(req.store, run.id, sm.RUN_COMMITTED)
+    req.store.runs.set_status(run.id, RUN_COMMITTED)
     job = req.state.jobs.start(
         req.key, COMMIT_JOB, dataset_id=run.dataset_id, params={"run_id": run.id, **options}
     )
@@ -284,7 +254,7 @@ def run_commit(req: ApiRequest) -> dict[str, Any]:
 
 @routes.delete("modelRun/{run}")
 def delete_model_run(req: ApiRequest) -> dict[str, Any]:
-    sm.delete_run(req.store, owned_run(req).id)
+    req.store.runs.delete(owned_run(req).id)
     return {}
 
 
@@ -337,7 +307,7 @@ def calculate_evaluation_metrics(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
     model = owned_model(req, req.params["model"])
     options = metric_options(req.json_object())
-    run = sm.run_for(req.store, ds.id, model.id)
+    run = req.store.runs.first_for(ds.id, model.id)
     if run is None:
         raise ApiError(400, f"Model {model.id} has no predictions on dataset {ds.id}")
     job = req.state.jobs.start(
@@ -366,8 +336,8 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def compute_metrics(
-    ground_truth: Iterable[sa.StoredUnit],
-    predictions: Iterable[sa.StoredUnit],
+    ground_truth: Iterable[StoredUnit],
+    predictions: Iterable[StoredUnit],
     *,
     class_agnostic: bool,
     allowed_label_matches: list[list[str]],
@@ -378,8 +348,8 @@ def compute_metrics(
     def matchable(gt_label: Any, pred_label: Any) -> bool:
         return class_agnostic or gt_label == pred_label or (gt_label, pred_label) in allowed
 
-    gt_by_item: dict[str | None, list[sa.StoredUnit]] = defaultdict(list)
-    pred_by_item: dict[str | None, list[sa.StoredUnit]] = defaultdict(list)
+    gt_by_item: dict[str | None, list[StoredUnit]] = defaultdict(list)
+    pred_by_item: dict[str | None, list[StoredUnit]] = defaultdict(list)
     counts: dict[str, dict[str, int]] = {"ground_truth": {}, "predictions": {}}
     for side, units, grouped in (
         ("ground_truth", ground_truth, gt_by_item),
@@ -467,14 +437,14 @@ def compute_metrics(
 
 
 def _run_metrics(ctx: JobContext) -> dict[str, Any]:
-    ds_id = require_dataset(ctx)
-    run = sm.get_run(ctx.store, ctx.params["run_id"])
+    ds_id = job_dataset(ctx)
+    run = ctx.store.runs.get(ctx.params["run_id"])
     if run is None:
         raise JobFailed(f"Model run {ctx.params['run_id']} not found")
     ctx.set_total(1)
     metrics = compute_metrics(
-        sa.units_of_dataset(ctx.store, ds_id),
-        sa.units_of_dataset(ctx.store, ds_id, run.id),
+        ctx.store.annotations.units_of_dataset(ds_id),
+        ctx.store.annotations.units_of_dataset(ds_id, run.id),
         class_agnostic=bool(ctx.params["class_agnostic"]),
         allowed_label_matches=ctx.params["allowed_label_matches"],
     )
@@ -489,5 +459,5 @@ def _run_metrics(ctx: JobContext) -> dict[str, Any]:
     }
 
 
-job_body(METRICS_JOB)(_run_metrics)
-job_body(COMMIT_JOB)(_run_metrics)
+routes.job(METRICS_JOB)(_run_metrics)
+routes.job(COMMIT_JOB)(_run_metrics)

@@ -1,5 +1,5 @@
 """Scene routes: lidar/video scene uploads (signed-URL async and legacy sync), reads, deletes,
-the scene list, and scene-level metadata updates (hooked into `POST dataset/{ds}/metadata`)."""
+and the scene list. (Scene-level `POST dataset/{ds}/metadata` is an item route.)"""
 
 from __future__ import annotations
 
@@ -8,25 +8,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
-from nucleus_emulator.routes import items as item_routes
-from nucleus_emulator.store import DatasetRow, ItemInput, ItemRow, Store
-from nucleus_emulator.store_annotations import register_scene_resolver
-from nucleus_emulator.store_scenes import (
-    LIDAR,
-    VIDEO,
-    SceneCounts,
-    SceneInput,
-    SceneRow,
-    delete_scene,
-    list_scenes,
-    merge_scene_metadata,
-    put_scenes,
-    scene_by_ref,
-    scene_frames,
-    scene_ids_for_refs,
-    scene_of_item,
+from nucleus_emulator.jobs import JobContext, job_object
+from nucleus_emulator.routes._common import (
+    job_dataset,
+    job_error,
+    job_ndjson_lines,
+    signed_upload_blob,
+    update_flag,
 )
+from nucleus_emulator.store import Store
+from nucleus_emulator.store.datasets import DatasetRow
+from nucleus_emulator.store.items import ItemInput
+from nucleus_emulator.store.scenes import LIDAR, VIDEO, SceneCounts, SceneInput, SceneRow
 
 routes = RouteGroup()
 
@@ -34,12 +27,6 @@ LIDAR_JOB = "uploadLidarScene"
 VIDEO_JOB = "uploadVideoScene"
 #: Scenes per progress step of an upload job.
 JOB_CHUNK = 100
-
-# Scene-level `POST dataset/{ds}/metadata` merges into stored scenes; scene-level annotations
-# (scene categories) resolve scene reference ids here.
-item_routes.register_scene_metadata_merger(merge_scene_metadata)
-register_scene_resolver(scene_ids_for_refs)
-
 
 # -- validation ---------------------------------------------------------------------------
 
@@ -213,7 +200,7 @@ def _ingest(
         else:
             seen.add(parsed.reference_id)
             scenes.append(parsed)
-    counts, rejected = put_scenes(store, ds_id, scenes, update=update)
+    counts, rejected = store.scenes.put(ds_id, scenes, update=update)
     by_ref = {
         p.get("reference_id"): p for p in payloads if isinstance(p, dict)
     }  # error payloads echo the request
@@ -228,21 +215,14 @@ def _upload(req: ApiRequest, kind: str) -> Any:
     ds = req.owned_dataset()
     _require_scene_dataset(ds)
     body = req.json_object()
-    update = item_routes._update_flag(body.get("update"))
+    update = update_flag(body.get("update"))
     if req.query_flag("async"):
-        request_id = body.get("requestId")
-        if not isinstance(request_id, str) or not request_id:
-            raise ApiError(400, "requestId is required for an asynchronous scene upload")
-        upload = req.store.get_upload(request_id)
-        if upload is None or upload.owner != req.key or upload.dataset_id != ds.id:
-            raise ApiError(400, f"No upload found for requestId {request_id}")
-        if upload.blob is None:
-            raise ApiError(400, f"Nothing was uploaded to the signed URL of requestId {request_id}")
+        blob = signed_upload_blob(req, ds.id, body, "scene upload")
         job = req.state.jobs.start(
             req.key,
             LIDAR_JOB if kind == LIDAR else VIDEO_JOB,
             dataset_id=ds.id,
-            params={"ndjson": upload.blob, "update": update},
+            params={"ndjson": blob, "update": update},
         )
         return job_object(job)
     scenes = body.get("scenes")
@@ -275,11 +255,9 @@ def upload_video_scenes(req: ApiRequest) -> Any:
 
 
 def _run_upload(ctx: JobContext, kind: str) -> dict[str, Any]:
-    ds_id = ctx.job.dataset_id or ""
-    if ctx.store.get_dataset(ds_id) is None:
-        raise JobFailed(f"Dataset {ds_id} not found")
+    ds_id = job_dataset(ctx)
     update = bool(ctx.params.get("update"))
-    lines = [ln for ln in ctx.blobs.get(ctx.params["ndjson"]).decode("utf-8").splitlines() if ln]
+    lines = job_ndjson_lines(ctx)
     ctx.set_total(len(lines))
     totals = SceneCounts()
     errored = 0
@@ -291,7 +269,7 @@ def _run_upload(ctx: JobContext, kind: str) -> dict[str, Any]:
                 payloads.append(json.loads(line))
             except ValueError as exc:
                 errored += 1
-                ctx.error(_error_text({"line": line}, f"Malformed JSON line: {exc}"))
+                ctx.error(job_error({"line": line}, f"Malformed JSON line: {exc}"))
         counts, failures = _ingest(ctx.store, ds_id, payloads, kind, update)
         totals.new += counts.new
         totals.updated += counts.updated
@@ -299,7 +277,7 @@ def _run_upload(ctx: JobContext, kind: str) -> dict[str, Any]:
         for payload, reason in failures:
             errored += 1
             ref = payload.get("reference_id") if isinstance(payload, dict) else None
-            ctx.error(_error_text({"referenceId": ref}, reason))
+            ctx.error(job_error({"referenceId": ref}, reason))
         ctx.advance(len(chunk))
     return {
         "scene_upload": {
@@ -314,30 +292,26 @@ def _run_upload(ctx: JobContext, kind: str) -> dict[str, Any]:
     }
 
 
-@job_body(LIDAR_JOB)
+@routes.job(LIDAR_JOB)
 def run_lidar_upload(ctx: JobContext) -> dict[str, Any]:
     return _run_upload(ctx, LIDAR)
 
 
-@job_body(VIDEO_JOB)
+@routes.job(VIDEO_JOB)
 def run_video_upload(ctx: JobContext) -> dict[str, Any]:
     return _run_upload(ctx, VIDEO)
-
-
-def _error_text(unit: dict[str, Any], message: str) -> str:
-    return json.dumps({**unit, "error": message}, separators=(",", ":"))
 
 
 # -- reads -------------------------------------------------------------------------------
 
 
-def scene_json(store: Store, scene: SceneRow) -> dict[str, Any]:
+def _scene_json(store: Store, scene: SceneRow) -> dict[str, Any]:
     """The scene as `GET dataset/{ds}/scene/{ref}` answers it (3.13 of the reference).
 
     Lidar scenes carry no `frame_rate`/`video_url` keys (the client tells the kinds apart by
     their presence); video scenes carry whichever of the two they have.
     """
-    frames = scene_frames(store, scene.id)
+    frames = store.scenes.frames(scene.id)
     out: dict[str, Any] = {"reference_id": scene.reference_id}
     if scene.kind == LIDAR:
         grouped: dict[int, dict[str, Any]] = {}
@@ -356,21 +330,17 @@ def scene_json(store: Store, scene: SceneRow) -> dict[str, Any]:
     return out
 
 
-def scene_items(store: Store, scene: SceneRow) -> list[ItemRow]:
-    return [item for _, _, item in scene_frames(store, scene.id)]
-
-
 def _owned_scene(req: ApiRequest) -> tuple[DatasetRow, SceneRow]:
     ds = req.owned_dataset()
     ref = req.params["ref"]
     if req.query_flag("from_item"):
-        scene = scene_of_item(req.store, ds.id, ref)
+        scene = req.store.scenes.holding_item(ds.id, ref)
         if scene is None:
             raise ApiError(
                 404, f"No scene holds an item with reference id {ref} in dataset {ds.id}"
             )
     else:
-        scene = scene_by_ref(req.store, ds.id, ref)
+        scene = req.store.scenes.by_ref(ds.id, ref)
         if scene is None:
             raise ApiError(404, f"Scene with reference id {ref} not found in dataset {ds.id}")
     return ds, scene
@@ -379,26 +349,17 @@ def _owned_scene(req: ApiRequest) -> tuple[DatasetRow, SceneRow]:
 @routes.get("dataset/{ds}/scene/{ref}")
 def get_scene(req: ApiRequest) -> dict[str, Any]:
     _, scene = _owned_scene(req)
-    return scene_json(req.store, scene)
+    return _scene_json(req.store, scene)
 
 
 @routes.delete("dataset/{ds}/scene/{ref}")
 def remove_scene(req: ApiRequest) -> dict[str, Any]:
     _, scene = _owned_scene(req)
-    delete_scene(req.store, scene.id)
+    req.store.scenes.delete(scene.id)
     return {}
-
-
-def scene_summary(scene: SceneRow) -> dict[str, Any]:
-    return {
-        "id": scene.id,
-        "reference_id": scene.reference_id,
-        "type": "LidarScene" if scene.kind == LIDAR else "VideoScene",
-        "metadata": scene.metadata,
-    }
 
 
 @routes.get("dataset/{ds}/scenes_list")
 def scenes_list(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset()
-    return {"scenes": [scene_summary(s) for s in list_scenes(req.store, ds.id)]}
+    return {"scenes": [s.summary() for s in req.store.scenes.in_dataset(ds.id)]}

@@ -8,40 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup
-from nucleus_emulator.jobs import JobContext, JobFailed, job_body, job_object
-from nucleus_emulator.routes import items as item_routes
-from nucleus_emulator.routes.scenes import scene_summary
-from nucleus_emulator.store import DatasetRow, ItemRow, Store
-from nucleus_emulator.store_annotations import export_row, units_of_items
-from nucleus_emulator.store_embeddings import (
-    autotag_scores,
-    cosine,
-    embeddings_of,
-    get_autotag,
-    primary_image_kind,
-)
-from nucleus_emulator.store_models import get_model, run_for
-from nucleus_emulator.store_scenes import scene_by_id, scenes_by_refs
-from nucleus_emulator.store_slices import (
-    DATASET_ITEM,
-    OBJECT,
-    SCENE,
-    SLICE_TYPES,
-    SliceRow,
-    add_members,
-    all_member_items,
-    create_slice,
-    delete_slice,
-    existing_item_ids,
-    existing_scene_ids,
-    get_slice,
-    item_ids_by_refs,
-    item_members_page,
-    list_slices,
-    pending_job_count,
-    scene_members_page,
-    set_tags,
-)
+from nucleus_emulator.jobs import JobContext, JobFailed, job_object
+from nucleus_emulator.routes._lookups import owned_model, owned_slice
+from nucleus_emulator.routes._paging import encode_page_token, page_size, page_start
+from nucleus_emulator.store import Store
+from nucleus_emulator.store.annotations import export_row, labels_of
+from nucleus_emulator.store.datasets import DatasetRow
+from nucleus_emulator.store.embeddings import cosine
+from nucleus_emulator.store.items import ItemRow
+from nucleus_emulator.store.slices import DATASET_ITEM, SCENE, SLICE_TYPES, SliceRow
 
 routes = RouteGroup()
 
@@ -55,17 +30,7 @@ SAMPLE_METHODS = ("Random", "Uniqueness")
 # -- helpers -----------------------------------------------------------------------------
 
 
-def owned_slice(req: ApiRequest, slice_id: str | None = None) -> SliceRow:
-    """The slice `{slc}` if this key owns its dataset, else 404."""
-    slc = slice_id if slice_id is not None else req.params["slc"]
-    row = get_slice(req.store, slc)
-    ds = req.store.get_dataset(row.dataset_id) if row is not None else None
-    if row is None or ds is None or ds.owner != req.key:
-        raise ApiError(404, f"Slice {slc} not found")
-    return row
-
-
-def slice_summary(store: Store, row: SliceRow) -> dict[str, Any]:
+def _slice_summary(store: Store, row: SliceRow) -> dict[str, Any]:
     """Slice summary of `slice/` and `dataset/{ds}/slices` (reference 3.12)."""
     return {
         "id": row.id,
@@ -73,18 +38,18 @@ def slice_summary(store: Store, row: SliceRow) -> dict[str, Any]:
         "dataset_id": row.dataset_id,
         "type": row.type,
         "created_at": row.created_at,
-        "pending_job_count": pending_job_count(store, row.id),
+        "pending_job_count": store.jobs.running_on_slice(row.id),
         "description": row.description,
         "tags": row.tags,
     }
 
 
-def slice_info(store: Store, row: SliceRow) -> dict[str, Any]:
+def _slice_info(store: Store, row: SliceRow) -> dict[str, Any]:
     return {
         "name": row.name,
         "dataset_id": row.dataset_id,
         "created_at": row.created_at,
-        "pending_job_count": pending_job_count(store, row.id),
+        "pending_job_count": store.jobs.running_on_slice(row.id),
         "type": row.type,
         "description": row.description,
         "slice_id": row.id,
@@ -107,16 +72,16 @@ def _missing_error(kind: str, missing: Sequence[str], ds_id: str) -> ApiError:
     return ApiError(400, f"{len(missing)} {kind} not found in dataset {ds_id}: {shown}")
 
 
-def resolve_refs(
+def _resolve_refs(
     store: Store, ds: DatasetRow, refs: list[str]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """`({ref: item id}, {ref: scene id})`; scene refs count only in scene datasets.
 
     A reference id naming nothing in the dataset is a 400 listing the unknown ids.
     """
-    scenes = scenes_by_refs(store, ds.id, refs) if ds.is_scene else {}
+    scenes = store.scenes.ids_by_refs(ds.id, refs) if ds.is_scene else {}
     rest = [r for r in refs if r not in scenes]
-    items = item_ids_by_refs(store, ds.id, rest)
+    items = store.items.ids_by_refs(ds.id, rest)
     missing = list(dict.fromkeys(r for r in rest if r not in items))
     if missing:
         raise _missing_error("reference ids", missing, ds.id)
@@ -152,26 +117,25 @@ def create(req: ApiRequest) -> dict[str, Any]:
     item_ids: list[str] = []
     scene_ids: list[str] = []
     if body.get("reference_ids"):
-        items, scenes = resolve_refs(
+        items, scenes = _resolve_refs(
             req.store, ds, _string_list(body["reference_ids"], "reference_ids")
         )
         item_ids, scene_ids = list(items.values()), list(scenes.values())
     if body.get("dataset_item_ids"):
         ids = _string_list(body["dataset_item_ids"], "dataset_item_ids")
-        found = existing_item_ids(req.store, ds.id, ids)
+        found = req.store.items.existing_ids(ds.id, ids)
         if missing := [i for i in ids if i not in found]:
             raise _missing_error("dataset item ids", missing, ds.id)
         item_ids += ids
     if body.get("scene_ids"):
         ids = _string_list(body["scene_ids"], "scene_ids")
-        found = existing_scene_ids(req.store, ds.id, ids)
+        found = req.store.scenes.existing_ids(ds.id, ids)
         if missing := [i for i in ids if i not in found]:
             raise _missing_error("scene ids", missing, ds.id)
         scene_ids += ids
     if not item_ids and not scene_ids and not body.get("allow_empty"):
         raise ApiError(400, "reference_ids must be a non-empty list (or pass allow_empty)")
-    row = create_slice(
-        req.store,
+    row = req.store.slices.create(
         ds.id,
         name,
         _slice_type(item_ids, scene_ids),
@@ -208,7 +172,7 @@ def build(req: ApiRequest) -> dict[str, Any]:
     autotag = filters.get("autotag")
     if autotag is not None:
         params["autotag"] = _autotag_filter(req, ds, autotag)
-    row = create_slice(req.store, ds.id, name, DATASET_ITEM)
+    row = req.store.slices.create(ds.id, name, DATASET_ITEM)
     params["slice_id"] = row.id
     job = req.state.jobs.start(req.key, BUILD_SLICE_JOB, dataset_id=ds.id, params=params)
     return {**job_object(job), "sliceId": row.id}
@@ -226,26 +190,26 @@ def _autotag_filter(req: ApiRequest, ds: DatasetRow, autotag: Any) -> dict[str, 
         or max(bounds) > 1
     ):
         raise ApiError(400, "filters.autotag.range must be two numbers within [-1, 1]")
-    found = get_autotag(req.store, autotag["autotagId"])
+    found = req.store.autotags.get(autotag["autotagId"])
     if found is None or found.dataset_id != ds.id:
         raise ApiError(404, f"Autotag {autotag['autotagId']} not found in dataset {ds.id}")
     return {"id": found.id, "range": [min(bounds), max(bounds)]}
 
 
-@job_body(BUILD_SLICE_JOB)
+@routes.job(BUILD_SLICE_JOB)
 def run_build_slice(ctx: JobContext) -> dict[str, Any]:
     params = ctx.params
     ds_id = ctx.job.dataset_id or ""
-    if get_slice(ctx.store, params["slice_id"]) is None:
+    if ctx.store.slices.get(params["slice_id"]) is None:
         raise JobFailed(f"Slice {params['slice_id']} was deleted before it was built")
     if params.get("source_slice_id"):
-        pool = all_member_items(ctx.store, params["source_slice_id"])
+        pool = ctx.store.slices.member_items(params["source_slice_id"])
     else:
-        pool = ctx.store.all_items(ds_id)
+        pool = ctx.store.items.in_dataset(ds_id)
     if params.get("autotag"):
         lo, hi = params["autotag"]["range"]
         scored = {
-            i for i, _, s in autotag_scores(ctx.store, params["autotag"]["id"]) if lo <= s <= hi
+            i for i, _, s in ctx.store.autotags.scores(params["autotag"]["id"]) if lo <= s <= hi
         }
         pool = [item for item in pool if item.id in scored]
     ctx.set_total(1)
@@ -254,8 +218,8 @@ def run_build_slice(ctx: JobContext) -> dict[str, Any]:
     if params["method"] == "Random":
         chosen = random.Random(params["seed"]).sample(pool, size)
     else:
-        chosen, used_embeddings = uniqueness_sample(ctx.store, ds_id, pool, size)
-    add_members(ctx.store, params["slice_id"], item_ids=[i.id for i in chosen])
+        chosen, used_embeddings = _uniqueness_sample(ctx.store, ds_id, pool, size)
+    ctx.store.slices.add_members(params["slice_id"], item_ids=[i.id for i in chosen])
     ctx.advance()
     return {
         "slice_build": {
@@ -269,7 +233,7 @@ def run_build_slice(ctx: JobContext) -> dict[str, Any]:
     }
 
 
-def uniqueness_sample(
+def _uniqueness_sample(
     store: Store, ds_id: str, pool: list[ItemRow], size: int
 ) -> tuple[list[ItemRow], int]:
     """Farthest-point sampling over stored embeddings, then distinct metadata for the rest.
@@ -279,7 +243,8 @@ def uniqueness_sample(
     distance). Remaining picks (items without vectors) go round-robin over groups of equal
     metadata, so duplicates come last. Deterministic for a given dataset state.
     """
-    vectors = embeddings_of(store, ds_id, primary_image_kind(store, ds_id), [i.id for i in pool])
+    kind = store.indexes.primary_image_kind(ds_id)
+    vectors = store.embeddings.vectors(ds_id, kind, [i.id for i in pool])
     with_vec = [item for item in pool if item.id in vectors]
     chosen: list[ItemRow] = []
     if with_vec and size:
@@ -333,52 +298,50 @@ def dataset_slices(req: ApiRequest) -> list[dict[str, Any]]:
     kind = req.query_value("type")
     wanted = _normalise_type(kind) if kind else None
     return [
-        slice_summary(req.store, row)
-        for row in list_slices(req.store, dataset_id=ds.id)
+        _slice_summary(req.store, row)
+        for row in req.store.slices.find(dataset_id=ds.id)
         if (name is None or row.name == name) and (wanted is None or row.type == wanted)
     ]
 
 
 @routes.get("slice/")
 def all_slices(req: ApiRequest) -> list[dict[str, Any]]:
-    return [slice_summary(req.store, row) for row in list_slices(req.store, owner=req.key)]
+    return [_slice_summary(req.store, row) for row in req.store.slices.find(owner=req.key)]
 
 
 def _member_json(store: Store, row: SliceRow, after: int, limit: int) -> list[tuple[int, Any]]:
     if row.type == SCENE:
         out: list[tuple[int, Any]] = []
-        for seq, scene_id in scene_members_page(store, row.id, after, limit):
-            scene = scene_by_id(store, scene_id)
+        for seq, scene_id in store.slices.scene_members_page(row.id, after, limit):
+            scene = store.scenes.by_id(scene_id)
             if scene is not None:
-                out.append((seq, scene_summary(scene)))
+                out.append((seq, scene.summary()))
         return out
-    return [(seq, item.to_json()) for seq, item in item_members_page(store, row.id, after, limit)]
+    members = store.slices.item_members_page(row.id, after, limit)
+    return [(seq, item.to_json()) for seq, item in members]
 
 
 @routes.get("slice/{slc}")
 def read_slice(req: ApiRequest) -> dict[str, Any]:
     row = owned_slice(req)
     members = _member_json(req.store, row, 0, 1 << 62)
-    return {**slice_info(req.store, row), "items": [m for _, m in members]}
+    return {**_slice_info(req.store, row), "items": [m for _, m in members]}
 
 
 @routes.get("slice/{slc}/info")
 def info(req: ApiRequest) -> dict[str, Any]:
-    return slice_info(req.store, owned_slice(req))
+    return _slice_info(req.store, owned_slice(req))
 
 
 @routes.post("slice/{slc}/itemsPage")
 def items_page(req: ApiRequest) -> dict[str, Any]:
     row = owned_slice(req)
     body = req.json_object()
-    size = item_routes.page_size(body)
-    token = body.get("pageToken")
-    if token is not None and not isinstance(token, str):
-        raise ApiError(400, "pageToken must be a string or null")
-    after = item_routes.decode_page_token(token, row.id) if token else 0
+    size = page_size(body)
+    after = page_start(body, row.id)
     members = _member_json(req.store, row, after, size + 1)
     page = members[:size]
-    next_token = item_routes.encode_page_token(row.id, page[-1][0]) if len(members) > size else None
+    next_token = encode_page_token(row.id, page[-1][0]) if len(members) > size else None
     return {"items": [m for _, m in page], "nextPageToken": next_token}
 
 
@@ -392,12 +355,12 @@ def append(req: ApiRequest) -> dict[str, Any]:
     ds = req.owned_dataset(row.dataset_id)
     refs = body.get("reference_ids") or []
     refs = _string_list(refs, "reference_ids")
-    items, scenes = resolve_refs(req.store, ds, refs)
+    items, scenes = _resolve_refs(req.store, ds, refs)
     if (row.type == SCENE and items) or (row.type != SCENE and scenes):
         raise ApiError(400, f"Slice {row.id} holds {row.type} members only")
     added = set(
-        add_members(
-            req.store, row.id, item_ids=list(items.values()), scene_ids=list(scenes.values())
+        req.store.slices.add_members(
+            row.id, item_ids=list(items.values()), scene_ids=list(scenes.values())
         )
     )
     new_refs = list(dict.fromkeys(r for r in refs if (items.get(r) or scenes.get(r)) in added))
@@ -407,7 +370,7 @@ def append(req: ApiRequest) -> dict[str, Any]:
 @routes.delete("slice/{slc}")
 def remove(req: ApiRequest) -> dict[str, Any]:
     row = owned_slice(req)
-    delete_slice(req.store, row.id)
+    req.store.slices.delete(row.id)
     return {}
 
 
@@ -416,7 +379,7 @@ def tag(req: ApiRequest) -> dict[str, Any]:
     row = owned_slice(req)
     tags = _string_list(req.json_object().get("slice_tags"), "slice_tags")
     merged = list(dict.fromkeys([*row.tags, *tags]))
-    set_tags(req.store, row.id, merged)
+    req.store.slices.set_tags(row.id, merged)
     return {"slice_id": row.id, "tags": merged}
 
 
@@ -432,32 +395,29 @@ def _export_rows(store: Store, items: Sequence[ItemRow], scope: str | None) -> l
     if scope is None or not items:
         return [export_row(item.to_json(), []) for item in items]
     run_id = None if scope == GROUND_TRUTH_ROWS else scope
-    units = units_of_items(store, [i.id for i in items], run_id)
+    units = store.annotations.units_of_items([i.id for i in items], run_id)
     return [export_row(item.to_json(), units.get(item.id, [])) for item in items]
 
 
 def _paged_export(req: ApiRequest, row: SliceRow, source: str | None) -> dict[str, Any]:
     """One page of export rows; ``source`` is ground truth or a model run's id."""
     body = req.json_object()
-    size = item_routes.page_size(body, 10000)
-    token = body.get("pageToken")
-    if token is not None and not isinstance(token, str):
-        raise ApiError(400, "pageToken must be a string or null")
+    size = page_size(body, 10000)
     scope = f"{row.id}/export"
-    start = item_routes.decode_page_token(token, scope) if token else 0
-    items = all_member_items(req.store, row.id)
+    start = page_start(body, scope)
+    items = req.store.slices.member_items(row.id)
     page = items[start : start + size]
     has_more = start + size < len(items)
     return {
         "data": _export_rows(req.store, page, source),
-        "nextPageToken": item_routes.encode_page_token(scope, start + size) if has_more else None,
+        "nextPageToken": encode_page_token(scope, start + size) if has_more else None,
     }
 
 
 @routes.get("slice/{slc}/exportForTraining")
 def export_for_training(req: ApiRequest) -> dict[str, Any]:
     row = owned_slice(req)
-    items = all_member_items(req.store, row.id)
+    items = req.store.slices.member_items(row.id)
     return {"exportedRows": _export_rows(req.store, items, GROUND_TRUTH_ROWS)}
 
 
@@ -468,11 +428,8 @@ def export_for_training_page(req: ApiRequest) -> dict[str, Any]:
 
 def _model_run_id(req: ApiRequest, row: SliceRow) -> str | None:
     """The run holding the model's predictions on the slice's dataset (404 for foreign models)."""
-    model_id = req.params["model"]
-    model = get_model(req.store, model_id)
-    if model is None or model.owner != req.key:
-        raise ApiError(404, f"Model {model_id} not found")
-    run = run_for(req.store, row.dataset_id, model.id)
+    model = owned_model(req, req.params["model"])
+    run = req.store.runs.first_for(row.dataset_id, model.id)
     return None if run is None else run.id
 
 
@@ -480,7 +437,7 @@ def _model_run_id(req: ApiRequest, row: SliceRow) -> str | None:
 def export_predictions(req: ApiRequest) -> dict[str, Any]:
     row = owned_slice(req)
     run_id = _model_run_id(req, row)
-    items = all_member_items(req.store, row.id)
+    items = req.store.slices.member_items(row.id)
     return {"exportedRows": _export_rows(req.store, items, run_id)}
 
 
@@ -501,7 +458,7 @@ def export_scale_task_info(req: ApiRequest) -> dict[str, Any]:
 def export_raw_items(req: ApiRequest) -> dict[str, Any]:
     row = owned_slice(req)
     out = []
-    for item in all_member_items(req.store, row.id):
+    for item in req.store.slices.member_items(row.id):
         location = item.image_url or item.pointcloud_url
         out.append(
             {
@@ -519,31 +476,18 @@ def export_raw_items(req: ApiRequest) -> dict[str, Any]:
 @routes.get("slice/{slc}/embeddings")
 def embeddings(req: ApiRequest) -> list[dict[str, Any]]:
     row = owned_slice(req)
-    ids = [i.id for i in all_member_items(req.store, row.id)]
-    kind = primary_image_kind(req.store, row.dataset_id)
-    vectors = embeddings_of(req.store, row.dataset_id, kind, ids)
+    ids = [i.id for i in req.store.slices.member_items(row.id)]
+    kind = req.store.indexes.primary_image_kind(row.dataset_id)
+    vectors = req.store.embeddings.vectors(row.dataset_id, kind, ids)
     return [{"reference_id": ref, "embedding_vector": vec} for ref, vec in vectors.values()]
 
 
 @routes.get("slice/{slc}/class_labels")
 def class_labels(req: ApiRequest) -> dict[str, Any]:
     row = owned_slice(req)
-    items = all_member_items(req.store, row.id)
-    units = units_of_items(req.store, [i.id for i in items]) if items else {}
+    items = req.store.slices.member_items(row.id)
+    units = req.store.annotations.units_of_items([i.id for i in items]) if items else {}
     return {"data": labels_of([u.payload for us in units.values() for u in us])}
-
-
-def labels_of(payloads: Sequence[dict[str, Any]]) -> list[str]:
-    """Distinct labels (and multicategory `labels`) of annotation payloads, sorted."""
-    found: set[str] = set()
-    for payload in payloads:
-        label = payload.get("label")
-        if isinstance(label, str):
-            found.add(label)
-        for value in payload.get("labels") or []:
-            if isinstance(value, str):
-                found.add(value)
-    return sorted(found)
 
 
 @routes.post("slice/{slc}/{project}/send_to_labeling")
@@ -558,10 +502,10 @@ def send_to_labeling(req: ApiRequest) -> dict[str, Any]:
     return job_object(job)
 
 
-@job_body(SEND_TO_LABELING_JOB)
+@routes.job(SEND_TO_LABELING_JOB)
 def run_send_to_labeling(ctx: JobContext) -> dict[str, Any]:
     slice_id = ctx.params["slice_id"]
-    items = all_member_items(ctx.store, slice_id) if get_slice(ctx.store, slice_id) else []
+    items = ctx.store.slices.member_items(slice_id) if ctx.store.slices.get(slice_id) else []
     ctx.set_total(1)
     ctx.advance()
     return {
@@ -576,6 +520,3 @@ def run_send_to_labeling(ctx: JobContext) -> dict[str, Any]:
             ),
         }
     }
-
-
-__all__ = ["OBJECT", "labels_of", "owned_slice", "routes", "slice_summary"]

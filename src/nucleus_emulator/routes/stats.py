@@ -14,13 +14,11 @@ them by accident:
 
 from __future__ import annotations
 
-import gc
-import itertools
 import threading
 import time
 from typing import Any
 
-from nucleus_emulator.app import ApiError, ApiRequest, EmulatorApp, EmulatorState, RouteGroup, Stats
+from nucleus_emulator.app import ApiError, ApiRequest, RouteGroup, Stats
 from nucleus_emulator.jobs import COMPLETED, job_object
 
 routes = RouteGroup()
@@ -28,36 +26,6 @@ routes = RouteGroup()
 DELAYED_JOB_TYPE = "emulatorDelay"
 #: Longest delay accepted (a typo should not leave a job Running for days).
 MAX_DELAY_SECONDS = 3600.0
-
-_stats_by_state: dict[int, Stats] = {}
-_lookup_lock = threading.Lock()
-
-
-def _app_stats(state: EmulatorState) -> Stats:
-    """The `Stats` of the app serving `state`.
-
-    Handlers only see the state, and the app holds both; the app is found once among the
-    state's referrers (a test-control route, so this costs nothing on the API's paths).
-    """
-    with _lookup_lock:
-        stats = _stats_by_state.get(id(state))
-        if stats is None:
-            app = _app_of(state)
-            if app is None:
-                raise ApiError(500, "No emulator app found for this state")
-            stats = _stats_by_state[id(state)] = app.stats
-        return stats
-
-
-def _app_of(state: EmulatorState) -> EmulatorApp | None:
-    referrers = gc.get_referrers(state)
-    # Before Python 3.11 an object's attributes live in its ``__dict__``: the dict refers to
-    # the state, and the app to the dict.
-    # Lazily, so the dicts' own referrers are searched only when no app refers directly.
-    direct = (r for r in referrers if not isinstance(r, dict))
-    via_dict = (o for r in referrers if isinstance(r, dict) for o in gc.get_referrers(r))
-    owners = itertools.chain(direct, via_dict)
-    return next((o for o in owners if isinstance(o, EmulatorApp) and o.state is state), None)
 
 
 def _snapshot(stats: Stats) -> dict[str, Any]:
@@ -71,12 +39,12 @@ def _snapshot(stats: Stats) -> dict[str, Any]:
 
 @routes.get("/_emulator/stats", auth=False)
 def get_stats(req: ApiRequest) -> dict[str, Any]:
-    return _snapshot(_app_stats(req.state))
+    return _snapshot(req.state.stats)
 
 
 @routes.post("/_emulator/stats/reset", auth=False)
 def reset_stats(req: ApiRequest) -> dict[str, Any]:
-    stats = _app_stats(req.state)
+    stats = req.state.stats
     before = _snapshot(stats)
     stats.reset()
     return before
@@ -93,18 +61,18 @@ def delayed_job(req: ApiRequest) -> dict[str, Any]:
     store = req.store
     completes_at = time.time() + seconds
     if seconds == 0:
-        job = store.create_job(req.key, DELAYED_JOB_TYPE, dataset_id=None, params={})
-        store.update_job(
+        job = store.jobs.create(req.key, DELAYED_JOB_TYPE, dataset_id=None, params={})
+        store.jobs.update(
             job.id, status=COMPLETED, message="Job completed successfully.", total_steps=1
         )
-        job = store.get_job(job.id) or job
+        job = store.jobs.get(job.id) or job
     else:
-        job = store.create_job(
+        job = store.jobs.create(
             req.key, DELAYED_JOB_TYPE, dataset_id=None, params={"seconds": seconds}
         )
 
         def finish(job_id: str = job.id) -> None:
-            store.update_job(
+            store.jobs.update(
                 job_id,
                 status=COMPLETED,
                 message="Job completed successfully.",

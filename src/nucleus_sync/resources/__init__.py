@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from nucleus_sync.resources.dataset import Dataset
+from nucleus_sync.resources.jobs import AsyncJob
 from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.slice import Slice
 
-__all__ = ["Dataset", "Model", "Slice"]
+__all__ = ["AsyncJob", "Dataset", "Model", "Slice"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from nucleus_async import (
     Annotation,
@@ -19,15 +19,13 @@ from nucleus_async import (
     UploadResponse,
     VideoScene,
 )
+from nucleus_async._session import SessionSource
 from nucleus_async.resources.dataset import Dataset as _CoreDataset
 from nucleus_sync import _runtime as _rt
-from nucleus_sync._jobs import AsyncJob
 from nucleus_sync._runtime import Pager
+from nucleus_sync.resources.jobs import AsyncJob
+from nucleus_sync.resources.model import Model
 from nucleus_sync.resources.slice import Slice
-
-if TYPE_CHECKING:
-    from nucleus_sync._client import NucleusClient
-    from nucleus_sync.resources.model import Model
 
 
 @_rt.register
@@ -38,6 +36,9 @@ class Dataset(_rt.SyncResource):
     upload model predictions to evaluate and compare model performance on your data.
     Obtain one with ``client.create_dataset(name, is_scene=False)`` or
     ``client.get_dataset(dataset_id)``.
+
+    Scenes are appended with :meth:`append` too, and always uploaded asynchronously: the call
+    returns an ``AsyncJob``.
     """
 
     _core: _CoreDataset
@@ -46,7 +47,7 @@ class Dataset(_rt.SyncResource):
     def __init__(
         self,
         dataset_id: str,
-        client: NucleusClient,
+        client: SessionSource,
         name: str | None = None,
         *,
         is_scene: bool | None = None,
@@ -94,6 +95,11 @@ class Dataset(_rt.SyncResource):
     @use_privacy_mode.setter
     def use_privacy_mode(self, value: bool | None) -> None:
         self._core.use_privacy_mode = value
+
+    @property
+    def dataset_id(self) -> str:
+        """The dataset's id (``ds_…``)."""
+        return self._core.dataset_id
 
     def append(
         self,
@@ -213,6 +219,52 @@ class Dataset(_rt.SyncResource):
                     stats_only,
                 ),
                 self,
+            ),
+        )
+
+    def get_scene(self, reference_id: str) -> LidarScene | VideoScene:
+        """Fetches a single scene in the dataset by its reference ID.
+
+        The reference id is percent-encoded whole (``/`` too), as ``delete_scene`` sends it:
+        the official client inserts it raw here, which breaks on ids holding ``/``.
+
+        Returns a ``VideoScene`` when the answer describes a video (``frame_rate`` or
+        ``video_url``), else a ``LidarScene`` with its frames of pointcloud and image items.
+        """
+        return _rt.call(self._core.get_scene, reference_id)
+
+    def get_scene_from_item_ref_id(self, item_reference_id: str) -> LidarScene | VideoScene | None:
+        """Given a dataset item reference ID, find the Scene it belongs to.
+
+        Returns ``None`` without a request when the dataset is not a scene dataset (asking
+        the service whether it is, once, if unknown).
+        """
+        return _rt.call(self._core.get_scene_from_item_ref_id, item_reference_id)
+
+    def delete_scene(self, reference_id: str) -> None:
+        """Deletes a scene from the Dataset by scene reference ID.
+
+        All items, annotations, and predictions associated with the scene are deleted too.
+        """
+        _rt.call(self._core.delete_scene, reference_id)
+
+    def update_scene_metadata(
+        self, mapping: dict[str, dict[str, Any]], asynchronous: bool = False
+    ) -> dict[str, Any] | AsyncJob:
+        """Update (merge) scene metadata for each reference_id given in the mapping.
+
+        The backend joins the given metadata to the existing metadata; on a key collision the
+        value given here wins. ``mapping`` is ``{scene_reference_id: {key: value}}``. More
+        than 500 entries need ``asynchronous=True``, which returns an ``AsyncJob``; otherwise
+        the service's summary dict is returned. Errors are raised, not swallowed.
+        ::
+
+            dataset.update_scene_metadata({"scene_1": {"weather": "fog"}})
+        """
+        return cast(
+            "dict[str, Any] | AsyncJob",
+            _rt.wrap(
+                _rt.call(self._core.update_scene_metadata, _rt.unwrap(mapping), asynchronous), self
             ),
         )
 
@@ -598,52 +650,6 @@ class Dataset(_rt.SyncResource):
         """
         return _rt.call(self._core.delete_taxonomy, taxonomy_name)
 
-    def get_scene(self, reference_id: str) -> LidarScene | VideoScene:
-        """Fetches a single scene in the dataset by its reference ID.
-
-        The reference id is percent-encoded whole (``/`` too), as ``delete_scene`` sends it:
-        the official client inserts it raw here, which breaks on ids holding ``/``.
-
-        Returns a ``VideoScene`` when the answer describes a video (``frame_rate`` or
-        ``video_url``), else a ``LidarScene`` with its frames of pointcloud and image items.
-        """
-        return _rt.call(self._core.get_scene, reference_id)
-
-    def get_scene_from_item_ref_id(self, item_reference_id: str) -> LidarScene | VideoScene | None:
-        """Given a dataset item reference ID, find the Scene it belongs to.
-
-        Returns ``None`` without a request when the dataset is not a scene dataset (asking
-        the service whether it is, once, if unknown).
-        """
-        return _rt.call(self._core.get_scene_from_item_ref_id, item_reference_id)
-
-    def delete_scene(self, reference_id: str) -> None:
-        """Deletes a scene from the Dataset by scene reference ID.
-
-        All items, annotations, and predictions associated with the scene are deleted too.
-        """
-        _rt.call(self._core.delete_scene, reference_id)
-
-    def update_scene_metadata(
-        self, mapping: dict[str, dict[str, Any]], asynchronous: bool = False
-    ) -> dict[str, Any] | AsyncJob:
-        """Update (merge) scene metadata for each reference_id given in the mapping.
-
-        The backend joins the given metadata to the existing metadata; on a key collision the
-        value given here wins. ``mapping`` is ``{scene_reference_id: {key: value}}``. More
-        than 500 entries need ``asynchronous=True``, which returns an ``AsyncJob``; otherwise
-        the service's summary dict is returned. Errors are raised, not swallowed.
-        ::
-
-            dataset.update_scene_metadata({"scene_1": {"weather": "fog"}})
-        """
-        return cast(
-            "dict[str, Any] | AsyncJob",
-            _rt.wrap(
-                _rt.call(self._core.update_scene_metadata, _rt.unwrap(mapping), asynchronous), self
-            ),
-        )
-
     def create_slice(self, name: str, reference_ids: list[str] | None) -> Slice:
         """Creates a Slice of dataset items within a dataset.
 
@@ -848,11 +854,6 @@ class Dataset(_rt.SyncResource):
                 print(item.reference_id)
         """
         return _rt.pager(self._core.query_items(query), self)
-
-    @property
-    def dataset_id(self) -> str:
-        """The dataset's id (``ds_…``)."""
-        return self._core.dataset_id
 
 
 __all__ = ["Dataset"]

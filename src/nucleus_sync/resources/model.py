@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
+from nucleus_async._session import SessionSource
 from nucleus_async.resources.model import Model as _CoreModel
 from nucleus_sync import _runtime as _rt
-from nucleus_sync._jobs import AsyncJob
-
-if TYPE_CHECKING:
-    from nucleus_sync._client import NucleusClient
+from nucleus_sync.resources.jobs import AsyncJob
 
 
 @_rt.register
@@ -44,7 +42,7 @@ class Model(_rt.SyncResource):
         name: str,
         reference_id: str,
         metadata: dict[str, Any] | None,
-        client: NucleusClient,
+        client: SessionSource,
         bundle_name: str | None = None,
         tags: list[str] | None = None,
     ) -> None:
@@ -123,7 +121,7 @@ class Model(_rt.SyncResource):
         return self._core.model_id
 
     @classmethod
-    def from_json(cls, payload: Mapping[str, Any], client: NucleusClient) -> Model:
+    def from_json(cls, payload: Mapping[str, Any], client: SessionSource) -> Model:
         """Instantiates model object from schematized JSON dict payload.
 
         Reads ``id``, ``name``, ``ref_id`` and ``metadata`` (an empty one becomes ``None``),

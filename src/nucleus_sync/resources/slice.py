@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from nucleus_async import DatasetItem
+from nucleus_async._session import SessionSource
+from nucleus_async.resources._refs import ModelRef
 from nucleus_async.resources.slice import Slice as _CoreSlice
 from nucleus_sync import _runtime as _rt
-from nucleus_sync._jobs import AsyncJob
 from nucleus_sync._runtime import Pager
-
-if TYPE_CHECKING:
-    from nucleus_sync._client import NucleusClient
-    from nucleus_sync.resources.model import Model
+from nucleus_sync.resources.jobs import AsyncJob
 
 
 @_rt.register
@@ -40,7 +38,7 @@ class Slice(_rt.SyncResource):
     _core: _CoreSlice
     _core_cls: ClassVar[type[_CoreSlice]] = _CoreSlice
 
-    def __init__(self, slice_id: str, client: NucleusClient) -> None:
+    def __init__(self, slice_id: str, client: SessionSource) -> None:
         _rt.init_twin(self, _rt.find_owner(client), self._core_cls, slice_id, _rt.unwrap(client))
 
     @property
@@ -113,7 +111,7 @@ class Slice(_rt.SyncResource):
         return self._core.slice_id
 
     @classmethod
-    def from_request(cls, request: Mapping[str, Any], client: NucleusClient) -> Slice:
+    def from_request(cls, request: Mapping[str, Any], client: SessionSource) -> Slice:
         """A slice from a summary the service lists (``id``, ``name``, ``dataset_id``, ...)."""
         return cast(
             "Slice",
@@ -177,7 +175,7 @@ class Slice(_rt.SyncResource):
             self._core.items_and_annotation_generator(use_mirrored_images=use_mirrored_images), self
         )
 
-    def export_predictions(self, model: Model | str) -> list[dict[str, Any]]:
+    def export_predictions(self, model: ModelRef | str) -> list[dict[str, Any]]:
         """Provides a list of all DatasetItems and Predictions in the Slice for the given Model.
 
         Each element is ``{"item": DatasetItem, "predictions": {"box": [...], ...}}``.
@@ -185,7 +183,7 @@ class Slice(_rt.SyncResource):
         """
         return _rt.call(self._core.export_predictions, _rt.unwrap(model))
 
-    def export_predictions_generator(self, model: Model | str) -> Pager[dict[str, Any]]:
+    def export_predictions_generator(self, model: ModelRef | str) -> Pager[dict[str, Any]]:
         """Iterator over the slice's DatasetItems with the Predictions of ``model``."""
         return _rt.pager(self._core.export_predictions_generator(_rt.unwrap(model)), self)
 

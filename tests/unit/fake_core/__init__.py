@@ -2,8 +2,9 @@
 
 Every behaviour the facade must mirror has a member here: coroutines, an async generator, a
 paged read, resources as arguments and results, an async context manager with ``aclose``,
-instance attributes, properties, class/static methods, and a resource subclass that is not
-exported. ``EVENTS`` records what ran on the loop, so tests can assert cleanups happened.
+instance attributes, properties, awaitable properties, class/static methods, and a resource
+subclass that is not exported. ``EVENTS`` records what ran on the loop, so tests can assert
+cleanups happened.
 """
 
 from ._client import NucleusClient

@@ -9,6 +9,8 @@ from typing import Any
 
 import anyio
 
+from nucleus_async._awaitable_property import awaitable_property
+
 from ._errors import FakeError
 from ._events import record
 from ._jobs import AsyncJob
@@ -66,6 +68,12 @@ class NucleusClient:
 
     async def list_datasets(self) -> list[Dataset]:
         """Every dataset."""
+        return list(self._datasets.values())
+
+    @awaitable_property
+    async def datasets(self) -> list[Dataset]:
+        """Every dataset, fetched (resources in an awaitable property)."""
+        await anyio.sleep(0)
         return list(self._datasets.values())
 
     async def datasets_by_name(self) -> dict[str, Dataset]:

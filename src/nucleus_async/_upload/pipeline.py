@@ -1,0 +1,337 @@
+"""The bulk-upload pipeline: units from any (async) iterable, batched, sent concurrently, counted.
+
+Written once for every synchronous bulk path (remote items, local files, annotations,
+predictions, segmentation masks). What differs per kind is plugged in as small strategies:
+
+* :class:`UnitChecks` says what a unit must satisfy: a list is checked whole before any
+  request, a stream unit by unit as it is read;
+* :class:`Lanes` names the kinds of batch a kind of unit travels in, and which one a unit takes;
+* a :class:`Lane` is one kind of batch: how many units it holds, which local files must exist
+  before it is sent, and how it becomes a request: :class:`JsonLane` (a JSON body built once
+  per batch, under the :class:`ByteBudget`) or :class:`FileLane` (multipart, rebuilt by the
+  transport for every attempt, so a retried batch re-reads its files);
+* a :class:`Tally` folds the answers of the batches that landed.
+
+Full batches go to the client's worker pool (:func:`fan_out`) at once, so batches travel
+concurrently and only the bodies in flight exist. Retrying a batch is the transport's job
+(the client's retry policy, backoff outside the limiter); a JSON body is reused by every
+attempt. Every unit is accounted for: in the tally if its batch landed, in
+``UploadError.failed_batches`` with the error if it did not, or in ``unsent_reference_ids`` if
+the upload stopped at the first failed batch before sending it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, Generic, Protocol, TypeVar
+
+import attrs
+
+from .._concurrency import BatchFailure, fan_out
+from .._errors import UploadError, ValidationError
+from .._iterables import AnyIterable, iterate
+from .._json import dumps_batch
+from .._progress import progress_for
+from .._transport import FilePart, MultipartFactory, Transport
+from .budget import MAX_BODY_BYTES_IN_FLIGHT, ByteBudget
+
+__all__ = [
+    "BulkUpload",
+    "FileLane",
+    "JsonLane",
+    "Lane",
+    "Lanes",
+    "Request",
+    "Tally",
+    "Unit",
+    "UnitChecks",
+    "check_batch_size",
+    "checked_stream",
+]
+
+
+class Unit(Protocol):
+    """What the pipeline needs of a unit: the reference id a failure report names."""
+
+    @property
+    def reference_id(self) -> str: ...
+
+
+U = TypeVar("U", bound=Unit)
+U_contra = TypeVar("U_contra", bound=Unit, contravariant=True)
+U_co = TypeVar("U_co", bound=Unit, covariant=True)
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+#: Checks that a batch's local files exist, raising for the first that does not.
+FileCheck = Callable[[Sequence[U_contra]], Awaitable[None]]
+
+
+@attrs.frozen
+class Request:
+    """What one batch sends: a JSON body or a multipart factory, and the bytes it holds."""
+
+    content: bytes | None = None
+    multipart: MultipartFactory | None = None
+    #: Bytes of ``content`` counted by the byte budget, given back when the request is over.
+    budgeted: int = 0
+
+
+class Lane(Protocol[U_contra]):
+    """One kind of batch: its size, its file check, and how a batch becomes a request."""
+
+    @property
+    def batch_size(self) -> int: ...
+
+    @property
+    def check_files(self) -> FileCheck[U_contra] | None: ...
+
+    async def request(self, units: Sequence[U_contra], budget: ByteBudget) -> Request: ...
+
+
+@attrs.frozen(eq=False)
+class JsonLane(Generic[U]):
+    """Batches sent as ``{**head, key: [payload(unit), ...], **tail}``, encoded once per batch.
+
+    The body is built by the producer once the byte budget has room for it, so only the
+    bodies in flight (and the one being built) exist.
+    """
+
+    batch_size: int
+    key: str
+    payload: Callable[[U], Any]
+    head: Mapping[str, Any] = attrs.field(factory=dict)
+    tail: Mapping[str, Any] | None = None
+    #: Nothing local travels in a JSON batch.
+    check_files: FileCheck[U] | None = attrs.field(default=None, init=False)
+
+    async def request(self, units: Sequence[U], budget: ByteBudget) -> Request:
+        make = partial(dumps_batch, self.head, self.key, units, self.payload, self.tail)
+        body = await budget.build(len(units), make)
+        return Request(content=body, budgeted=len(body))
+
+
+@attrs.frozen(eq=False)
+class FileLane(Generic[U]):
+    """Batches sent as multipart requests with one part per local file.
+
+    ``parts`` is called by the transport for every attempt (inside the concurrency slot), so
+    the files of a batch are in memory only while it is being sent, and a retry re-reads them.
+    """
+
+    batch_size: int
+    parts: Callable[[Sequence[U]], Awaitable[Sequence[FilePart]]]
+    check_files: FileCheck[U] | None
+
+    async def request(self, units: Sequence[U], budget: ByteBudget) -> Request:
+        return Request(multipart=partial(self.parts, units))
+
+
+class Lanes(Protocol[U_contra]):
+    """The kinds of batch one kind of unit travels in (in sending order), and each unit's."""
+
+    @property
+    def all(self) -> Sequence[Lane[U_contra]]: ...
+
+    def of(self, unit: U_contra) -> Lane[U_contra]: ...
+
+
+class UnitChecks(Protocol[U_co]):
+    """What a unit must satisfy before it is sent; ``noun`` names the units in messages."""
+
+    @property
+    def noun(self) -> str: ...
+
+    def check_list(self, units: Sequence[Any]) -> Sequence[U_co]:
+        """Check a whole list (duplicates included) before any request; return it checked."""
+        ...
+
+    def check_unit(self, unit: Any) -> U_co:
+        """Check one unit read from a stream, and that it repeats no unit read before it."""
+        ...
+
+
+class Tally(Protocol[R_co]):
+    """Folds the answers of the batches that landed into the upload's result."""
+
+    def add(self, answer: Any) -> None: ...
+
+    def result(self) -> R_co: ...
+
+
+def check_batch_size(field: str, value: int) -> None:
+    """Refuse a batch size below one, naming the parameter."""
+    if value < 1:
+        raise ValidationError(f"must be at least 1, got {value}", field=field)
+
+
+async def checked_stream(checks: UnitChecks[U], units: AnyIterable[Any]) -> AsyncIterator[U]:
+    """The units of a stream, each checked as it is read."""
+    async for unit in iterate(units):
+        yield checks.check_unit(unit)
+
+
+class _Batch(Generic[U]):
+    """One request's worth of units, and its request once built (dropped once it is sent)."""
+
+    __slots__ = ("error", "request", "units")
+
+    def __init__(self, units: list[U]) -> None:
+        self.units = units
+        self.request: Request | None = None
+        self.error: ValueError | None = None
+
+
+class _Batcher(Generic[U]):
+    """Sorts units into lanes and yields each lane's batch as soon as it is full.
+
+    It remembers what was read but not handed to a worker (partly filled lanes, built batches,
+    and for a list checked whole, the units not read yet), so an upload that stops at its
+    first failed batch reports them as unsent instead of losing them.
+    """
+
+    def __init__(self, lanes: Lanes[U], units: AnyIterable[U], *, checked_whole: bool) -> None:
+        self._lanes = lanes
+        self._units = units
+        self._checked_whole = checked_whole
+        self._buffers: dict[Lane[U], list[U]] = {lane: [] for lane in lanes.all}
+        self._pending: dict[int, _Batch[U]] = {}
+        self._read = 0
+
+    async def batches(self, budget: ByteBudget) -> AsyncIterator[_Batch[U]]:
+        buffers = self._buffers
+        async for unit in iterate(self._units):
+            self._read += 1
+            lane = self._lanes.of(unit)
+            buffer = buffers[lane]
+            buffer.append(unit)
+            if len(buffer) >= lane.batch_size:
+                yield await self._batch(lane, budget)
+        for lane, buffer in buffers.items():
+            if buffer:
+                yield await self._batch(lane, budget)
+
+    async def _batch(self, lane: Lane[U], budget: ByteBudget) -> _Batch[U]:
+        units = self._buffers[lane]
+        if not self._checked_whole and lane.check_files is not None:
+            await lane.check_files(units)
+        self._buffers[lane] = []
+        batch = _Batch(units)
+        self._pending[id(batch)] = batch
+        try:
+            batch.request = await lane.request(units, budget)
+        except ValueError as exc:
+            batch.error = exc  # this batch's failure, like a request that failed
+        return batch
+
+    def taken(self, batch: _Batch[U]) -> None:
+        """A worker has the batch: it will land or fail, no longer unsent."""
+        del self._pending[id(batch)]
+
+    def unsent(self) -> list[U]:
+        units = [unit for batch in self._pending.values() for unit in batch.units]
+        units += [unit for buffer in self._buffers.values() for unit in buffer]
+        if self._checked_whole:
+            assert isinstance(self._units, Sequence)
+            units += self._units[self._read :]
+        return units
+
+
+async def _check_all_files(lanes: Lanes[U], units: Sequence[U]) -> None:
+    """Check the local files of a whole list before any request (one pass, one check a lane)."""
+    checked = [lane for lane in lanes.all if lane.check_files is not None]
+    if not checked:
+        return
+    members: dict[Lane[U], list[U]] = {lane: [] for lane in checked}
+    for unit in units:
+        group = members.get(lanes.of(unit))
+        if group is not None:
+            group.append(unit)
+    for lane, group in members.items():
+        if group and lane.check_files is not None:
+            await lane.check_files(group)
+
+
+@attrs.frozen
+class BulkUpload:
+    """Where a bulk upload goes (``POST route``) and how: concurrency and progress reporting."""
+
+    transport: Transport
+    route: str
+    concurrency: int
+    progress: bool | None
+    #: Bytes of JSON bodies that exist at once (see :class:`ByteBudget`).
+    bytes_in_flight: int = MAX_BODY_BYTES_IN_FLIGHT
+
+    async def run(
+        self,
+        units: AnyIterable[Any],
+        *,
+        checks: UnitChecks[U],
+        lanes: Lanes[U],
+        tally: Tally[R],
+    ) -> R:
+        """POST every unit in batches; return the tally of the answers.
+
+        Raises the checks' ``ValidationError`` for bad input (for a list before any request;
+        for a stream when it is met, after the batches in flight are over), and
+        ``UploadError`` holding the tally of the batches that landed, each failed batch's
+        reference ids and error, and the reference ids never sent.
+        """
+        total: int | None = None
+        if isinstance(units, Sequence):
+            listed = checks.check_list(units)
+            await _check_all_files(lanes, listed)
+            total = len(listed)
+            batcher = _Batcher(lanes, listed, checked_whole=True)
+        else:
+            batcher = _Batcher(lanes, checked_stream(checks, units), checked_whole=False)
+        budget = ByteBudget(self.bytes_in_flight)
+
+        with progress_for(self.progress).task(f"Uploading {checks.noun}", total=total) as task:
+
+            async def send(batch: _Batch[U]) -> None:
+                batcher.taken(batch)
+                if batch.error is not None:
+                    raise batch.error
+                request, batch.request = batch.request, None
+                assert request is not None
+                try:
+                    answer = await self.transport.request(
+                        "POST", self.route, content=request.content, multipart=request.multipart
+                    )
+                finally:
+                    budget.release(request.budgeted)
+                    # The body goes now, not when the worker takes its next batch.
+                    del request
+                tally.add(answer)
+                task.advance(len(batch.units))
+
+            batches = batcher.batches(budget)
+            failures = await fan_out(batches, send, concurrency=self.concurrency)
+        if failures:
+            unsent = [unit.reference_id for unit in batcher.unsent()]
+            raise _upload_error(checks.noun, failures, tally.result(), unsent)
+        return tally.result()
+
+
+def _upload_error(
+    noun: str, failures: list[BatchFailure[_Batch[U]]], partial: object, unsent: list[str]
+) -> UploadError:
+    failed = [([unit.reference_id for unit in f.batch.units], f.error) for f in failures]
+    count = sum(len(refs) for refs, _ in failed)
+    not_sent = (
+        f" {len(unsent)} more {noun} were not sent after the first failure "
+        "(see .unsent_reference_ids)."
+        if unsent
+        else ""
+    )
+    return UploadError(
+        f"{len(failures)} batch(es) holding {count} {noun} did not land "
+        f"(first error: {failures[0].error}); see .failed_batches. The answers of the "
+        f"batches that landed are folded in .partial.{not_sent}",
+        failed_batches=failed,
+        partial=partial,
+        unsent_reference_ids=unsent,
+    )

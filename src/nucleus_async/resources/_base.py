@@ -1,0 +1,35 @@
+"""Resource: the typed base of every resource class (its session, transport and routes)."""
+
+from __future__ import annotations
+
+import abc
+
+from .._session import Session, SessionSource
+from .._transport import Transport
+
+__all__ = ["Resource"]
+
+
+class Resource(abc.ABC):
+    """A server-side object this SDK talks to: it sends requests below its own route.
+
+    It holds the :class:`Session` of the client it came from (never the client), so it can
+    build further resources from that session.
+    """
+
+    def __init__(self, source: SessionSource) -> None:
+        self._session: Session = source.session
+
+    @property
+    @abc.abstractmethod
+    def _route_root(self) -> str:
+        """This resource's route (``dataset/ds_1``); its sub-routes hang below it."""
+
+    @property
+    def _transport(self) -> Transport:
+        return self._session.transport
+
+    def _route(self, suffix: str = "") -> str:
+        """``suffix`` below this resource's route (the route itself when empty)."""
+        root = self._route_root
+        return f"{root}/{suffix}" if suffix else root
