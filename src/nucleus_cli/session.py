@@ -8,6 +8,8 @@ commands.
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -58,7 +60,14 @@ class Session:
                 client = await stack.enter_async_context(self._client(stack))
                 return await work(client)
 
-        return anyio.run(main)
+        try:
+            return anyio.run(main)
+        except asyncio.CancelledError:
+            # Ctrl-C cancels the main task; before Python 3.11 a task cannot be uncancelled,
+            # so anyio's runner lets that cancellation out instead of KeyboardInterrupt.
+            if sys.version_info >= (3, 11):
+                raise
+            raise KeyboardInterrupt from None
 
     def _client(self, stack: AsyncExitStack) -> NucleusClient:
         options: dict[str, Any] = {}

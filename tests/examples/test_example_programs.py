@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from example_helpers import EXAMPLES, ROOT, RunExample, load_example, run_script
+from example_helpers import RunExample, load_example
 
 import nucleus_sync
 from nucleus_emulator import Emulator
@@ -198,21 +198,3 @@ def test_blocking_script_uploads_concurrently_through_the_sync_facade(
     assert "read back 2100 items (expected 2100)" in result.stdout
     peak = int(result.stdout.split("at most ")[1].split()[0])
     assert 1 < peak <= 8
-
-
-# -- notebook_example.py ------------------------------------------------------------------
-
-
-def test_notebook_runs_cell_by_cell_inside_a_running_event_loop() -> None:
-    runner = ROOT / "tests" / "examples" / "run_notebook.py"
-
-    result = run_script(runner, str(EXAMPLES / "notebook_example.py"), timeout=60)
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "event loop running in this thread: True" in result.stdout
-    assert "nucleus_sync appended 500 items" in result.stdout
-    assert "two concurrent appends: [300, 300] new" in result.stdout
-    assert "{'sync': 500, 'async-a': 300, 'async-b': 300}" in result.stdout
-    assert "notebook finished" in result.stdout
-    # The facade says once per call site that it blocks the running loop; it still works.
-    assert "RuntimeWarning: nucleus_sync called from a thread that is running" in result.stderr

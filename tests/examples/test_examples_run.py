@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -56,5 +55,4 @@ def test_quickstart_summary_names_no_file_that_is_gone_when_it_ends(
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.py")))
 def test_every_example_is_valid_python(name: str) -> None:
-    # Top-level await is allowed: notebook_example.py is a notebook, run by a kernel.
-    compile((EXAMPLES / name).read_text(), name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    compile((EXAMPLES / name).read_text(), name, "exec")

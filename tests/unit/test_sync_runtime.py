@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import gc
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -23,9 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_core import facade
 from fake_core._events import EVENTS
 
-from nucleus_sync import _runtime
+from nucleus_sync._runtime import _pager, _portal
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+#: Python 3.12+ warns on every fork of a process with threads; forking one that runs the loop
+#: thread is the very case the fork tests are about.
+forks_with_threads = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +47,7 @@ def client(sync: ModuleType) -> Iterator[Any]:
 
 
 def leases() -> int:
-    return _runtime._runtime._leases
+    return _portal.runtime._leases
 
 
 # -- calls ------------------------------------------------------------------------------------
@@ -49,7 +56,7 @@ def leases() -> int:
 def test_coroutines_run_on_the_loop_thread_not_the_caller(client: Any) -> None:
     loop_thread = client.loop_thread()
     assert loop_thread != threading.get_ident()
-    assert loop_thread == _runtime._runtime.loop_thread_ident
+    assert loop_thread == _portal.runtime.loop_thread_ident
 
 
 def test_client_core_is_constructed_on_the_loop_thread(client: Any) -> None:
@@ -140,14 +147,14 @@ def test_pager_crosses_into_the_loop_once_per_page(
 ) -> None:
     dataset = client.create_dataset("q")
     hops = 0
-    real_call = _runtime.call
+    real_call = _pager.call
 
     def counting_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         nonlocal hops
         hops += 1
         return real_call(fn, *args, **kwargs)
 
-    monkeypatch.setattr(_runtime, "call", counting_call)
+    monkeypatch.setattr(_pager, "call", counting_call)
     assert len(list(dataset.items_generator(100, 25))) == 100
     assert hops == 4 + 1 + 1  # four pages, the end of the stream, aclose
 
@@ -190,7 +197,7 @@ def test_the_loop_thread_lives_as_long_as_a_client(sync: ModuleType) -> None:
     assert leases() == before
     assert client._core.closed
     if before == 0:
-        assert _runtime._runtime._loop is None
+        assert _portal.runtime._loop is None
 
 
 def test_exit_of_with_block_releases_the_lease(sync: ModuleType) -> None:
@@ -263,6 +270,63 @@ def test_call_inside_a_running_event_loop_warns_and_still_works(client: Any) -> 
     assert asyncio.run(main()) == 0
 
 
+def test_the_warning_points_at_the_callers_line_from_constructors_and_pagers(
+    sync: ModuleType, client: Any
+) -> None:
+    dataset = client.create_dataset("warned")
+
+    async def main() -> None:
+        with pytest.warns(RuntimeWarning, match="nucleus_async") as caught:
+            sync.NucleusClient("key").close()
+            next(iter(dataset.items_generator(3, 2)))
+        assert {w.filename for w in caught} == {__file__}
+
+    asyncio.run(main())
+
+
+def install_fake_kernel(monkeypatch: pytest.MonkeyPatch, shell: object) -> None:
+    """Make ``sys.modules`` look as in an IPython process whose ``get_ipython()`` is ``shell``."""
+    ipython = ModuleType("IPython")
+    ipython.get_ipython = lambda: shell  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "ipykernel", ModuleType("ipykernel"))
+
+
+def kernel_shell(loop: object) -> SimpleNamespace:
+    return SimpleNamespace(kernel=SimpleNamespace(io_loop=SimpleNamespace(asyncio_loop=loop)))
+
+
+def test_no_warning_inside_the_loop_of_an_ipython_kernel(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def main() -> float:
+        install_fake_kernel(monkeypatch, kernel_shell(asyncio.get_running_loop()))
+        result: float = client.sleep(0)  # a RuntimeWarning would fail this module's tests
+        return result
+
+    assert asyncio.run(main()) == 0
+
+
+def test_a_loop_other_than_the_kernels_still_warns(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def main() -> None:
+        install_fake_kernel(monkeypatch, kernel_shell(object()))
+        with pytest.warns(RuntimeWarning, match="nucleus_async"):
+            client.sleep(0)
+
+    asyncio.run(main())
+
+
+def test_ipython_in_a_terminal_still_warns(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def main() -> None:
+        install_fake_kernel(monkeypatch, SimpleNamespace())  # a shell without a kernel
+        with pytest.warns(RuntimeWarning, match="nucleus_async"):
+            client.sleep(0)
+
+    asyncio.run(main())
+
+
 def test_many_threads_call_concurrently(client: Any) -> None:
     results: list[float] = []
 
@@ -280,8 +344,9 @@ def test_many_threads_call_concurrently(client: Any) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@forks_with_threads
 def test_a_forked_child_starts_its_own_loop(sync: ModuleType, client: Any) -> None:
-    parent_loop = _runtime._runtime._loop
+    parent_loop = _portal.runtime._loop
     assert parent_loop is not None
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest
@@ -290,11 +355,60 @@ def test_a_forked_child_starts_its_own_loop(sync: ModuleType, client: Any) -> No
             with sync.NucleusClient("key") as fresh:
                 ok = fresh.sleep(0) == 0
                 ok = ok and client.sleep(0) == 0  # a client from before the fork too
-                ok = ok and _runtime._runtime._loop not in (None, parent_loop)
+                ok = ok and _portal.runtime._loop not in (None, parent_loop)
             code = 0 if ok else 3
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert _runtime._runtime._loop is parent_loop
+    assert _portal.runtime._loop is parent_loop
     assert client.sleep(0) == 0
+
+
+#: The client a forked pool worker inherits (pool workers run module-level functions).
+_inherited: Any = None
+
+
+def call_inherited_client() -> tuple[int, int | None, float]:
+    """In a forked worker: call through the parent's client; report pid and loop thread."""
+    result = _inherited.sleep(0)
+    return os.getpid(), _portal.runtime.loop_thread_ident, result
+
+
+def results_from_fork_pool(client: Any, workers: int) -> list[tuple[int, int | None, float]]:
+    global _inherited
+    _inherited = client
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = [pool.apply_async(call_inherited_client) for _ in range(workers)]
+            return [p.get(timeout=60) for p in pending]
+    finally:
+        _inherited = None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@forks_with_threads
+def test_a_used_client_works_in_every_worker_of_a_fork_pool(client: Any) -> None:
+    parent_loop = client.loop_thread()
+    results = results_from_fork_pool(client, 2)
+    assert [r for _, _, r in results] == [0, 0]
+    assert all(pid != os.getpid() for pid, _, _ in results)
+    assert all(loop is not None for _, loop, _ in results)
+    assert client.loop_thread() == parent_loop  # the parent's loop goes on serving
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@forks_with_threads
+def test_a_fork_while_another_thread_waits_on_a_call_does_not_hang_the_child(
+    client: Any,
+) -> None:
+    before = leases()
+    answers: list[float] = []
+    waiter = threading.Thread(target=lambda: answers.append(client.sleep(1.0)))
+    waiter.start()
+    while leases() == before:  # the call holds a lease while it waits
+        time.sleep(0.01)
+    results = results_from_fork_pool(client, 2)
+    waiter.join()
+    assert [r for _, _, r in results] == [0, 0]
+    assert answers == [1.0]
