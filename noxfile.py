@@ -24,9 +24,16 @@ def install_project(session: nox.Session, extras: str = "dev") -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite (unit, emulator, integration, end-to-end, slow)."""
+    """The whole test suite (unit, emulator, integration, end-to-end, slow), then the skip check.
+
+    The JUnit report is named after the session (``tests-3.12`` when parametrized by Python), so
+    each run checks its own; ``tools/check_skips.py`` fails the session on any skip that is not
+    on its allow list.
+    """
     install_project(session)
-    session.run("pytest", *session.posargs)
+    report = f"build/pytest-{session.name}.xml"
+    session.run("pytest", f"--junitxml={report}", *session.posargs)
+    session.run("python", "tools/check_skips.py", report)
 
 
 @nox.session
