@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import nucleus_async as nucleus
+from nucleus_async.resources import jobs as _jobs
 
 
 def items(n: int) -> list[nucleus.DatasetItem]:
@@ -35,6 +36,48 @@ async def test_dataset_jobs_lists_its_jobs_and_summarises_them(dataset: Any) -> 
     assert stats["uploadDatasetItems"]["Completed"] >= 1
     only = await dataset.jobs(job_types=["uploadDatasetItems"], show_completed=True)
     assert {j.job_type for j in only} == {"uploadDatasetItems"}
+
+
+class RecordingBar:
+    """A progress task that records what a job wait showed on it."""
+
+    def __init__(self, total: int | None) -> None:
+        self.totals = [total]
+        self.advanced = 0
+        self.closed = False
+
+    def advance(self, n: int = 1) -> None:
+        self.advanced += n
+
+    def set_total(self, total: int | None) -> None:
+        self.totals.append(total)
+
+    def __enter__(self) -> RecordingBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.closed = True
+
+
+async def test_waiting_on_a_job_shows_the_steps_the_service_reports(
+    dataset: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bars: list[RecordingBar] = []
+
+    class RecordingProgress:
+        def task(self, description: str, total: int | None = None) -> RecordingBar:
+            bars.append(RecordingBar(total))
+            return bars[-1]
+
+    monkeypatch.setattr(_jobs, "progress_for", lambda setting: RecordingProgress())
+    job = await dataset.append(items(5), asynchronous=True)
+    status = await job.wait_until_complete(timeout=30, progress=True)
+    assert status["status"] == "Completed"
+    (bar,) = bars
+    assert status["total_steps"] >= 1
+    assert bar.totals[-1] == status["total_steps"]
+    assert bar.advanced == status["completed_steps"] == status["total_steps"]
+    assert bar.closed
 
 
 async def test_query_items_filters_on_metadata(dataset: Any) -> None:
