@@ -43,6 +43,6 @@ def test_100k_items_then_100k_boxes_are_counted_exactly(
     assert (boxes.rows, boxes.stored, boxes.ignored, boxes.failed) == (ROWS, ROWS, 0, 0)
 
     async def length(client: Any) -> int:
-        return (await client.get_dataset(dataset_id).info()).length
+        return (await (await client.get_dataset(dataset_id)).info()).length
 
     assert run_core(length) == ROWS

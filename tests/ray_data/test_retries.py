@@ -71,7 +71,7 @@ def write(sink: NucleusDatasink) -> None:
 
 def stored_boxes(run_core: Any, dataset_id: str) -> list[str]:
     async def export(client: nucleus_async.NucleusClient) -> list[str]:
-        pager = client.get_dataset(dataset_id).items_and_annotation_generator()
+        pager = (await client.get_dataset(dataset_id)).items_and_annotation_generator()
         return [box.annotation_id async for row in pager for box in row["annotations"]["box"]]
 
     result: list[str] = run_core(export)
@@ -80,7 +80,7 @@ def stored_boxes(run_core: Any, dataset_id: str) -> list[str]:
 
 def item_ids(run_core: Any, dataset_id: str) -> list[str]:
     async def export(client: nucleus_async.NucleusClient) -> list[str]:
-        items = client.get_dataset(dataset_id).items_generator()
+        items = (await client.get_dataset(dataset_id)).items_generator()
         return [item.reference_id async for item in items]
 
     result: list[str] = run_core(export)

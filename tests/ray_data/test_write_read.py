@@ -133,7 +133,7 @@ def test_slices_are_read_one_task_each(
     write(item_rows(20), NucleusDatasink(dataset_id, settings=settings))
 
     async def slices(client: nucleus_async.NucleusClient) -> list[str]:
-        dataset = client.get_dataset(dataset_id)
+        dataset = await client.get_dataset(dataset_id)
         first = await dataset.create_slice("a", [f"r{i:05d}" for i in range(0, 5)])
         second = await dataset.create_slice("b", [f"r{i:05d}" for i in range(5, 12)])
         return [first.id, second.id]
