@@ -34,15 +34,16 @@ PYTHONS = (
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The whole test suite (unit, emulator, integration, end-to-end, slow), per Python.
+    """The whole test suite (unit, emulator, integration, end-to-end, slow), then the skip check.
 
     ``nox -s tests`` runs it on each of ``PYTHONS`` found on the machine (a missing one is
-    skipped, except on CI); ``nox -s tests-3.13`` on one.
+    skipped, except on CI); ``nox -s tests-3.13`` on one. The JUnit report is named after the
+    session, so each run checks its own: ``tools/check_skips.py`` fails the session on any skip
+    that is not on its allow list.
     """
     install_project(session)
-    report = f"build/junit-{session.python}.xml"
+    report = f"build/pytest-{session.name}.xml"
     session.run("pytest", "-rs", f"--junitxml={report}", *session.posargs)
-    # No silent skips: a skip not on tools/check_skips.py's reasoned allow list fails the run.
     session.run("python", "tools/check_skips.py", report)
 
 

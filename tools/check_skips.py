@@ -33,10 +33,27 @@ def skipped_tests(report: Path) -> list[tuple[str, str]]:
         skipped = case.find("skipped")
         if skipped is None:
             continue
-        module = case.get("classname", "").replace(".", "/")
-        test_id = f"{module}.py::{case.get('name', '')}"
-        found.append((test_id, skipped.get("message", "")))
+        found.append(
+            (
+                test_id_of(case.get("classname", ""), case.get("name", "")),
+                skipped.get("message", ""),
+            )
+        )
     return found
+
+
+def test_id_of(classname: str, name: str) -> str:
+    """The pytest id ``path/to/test_file.py::Class::name`` of a JUnit ``classname`` and ``name``.
+
+    JUnit dots the module path and the enclosing test classes alike
+    (``tests.unit.test_x.TestGroup``). Test classes are named ``Test*`` (pytest's
+    ``python_classes``) and test modules ``test_*.py``, so the first ``Test*`` part is where the
+    module ends.
+    """
+    parts = classname.split(".")
+    end = next((i for i, part in enumerate(parts) if part.startswith("Test")), len(parts))
+    module, classes = parts[:end], parts[end:]
+    return "::".join(["/".join(module) + ".py", *classes, name])
 
 
 def _normalised(test_id: str) -> str:

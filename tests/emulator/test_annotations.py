@@ -299,7 +299,9 @@ async def test_annotating_100k_boxes_in_batches_of_5000_is_fast(
         timings.append(time.perf_counter() - started)
         assert body["annotations_processed"] == 5000
     print(f"\n5000-box batch: mean {sum(timings) / 20:.3f}s, max {max(timings):.3f}s")
-    assert max(timings) < 5.0
+    # A batch takes well under a second here; one that scanned every stored annotation per box
+    # would take minutes by the last batch. The bound is loose for a loaded 2-core machine.
+    assert max(timings) < 30.0
     read = (await api.get(f"dataset/{dataset}/refloc/img-0")).json()["annotations"]["box"]
     assert len(read) == 100
 

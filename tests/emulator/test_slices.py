@@ -159,7 +159,6 @@ async def test_exports_and_raw_items(api: httpx.AsyncClient, dataset: str) -> No
     }
     tasks = (await api.get(f"slice/{slc}/exportScaleTaskInfo")).json()
     assert tasks == {"exportedScaleTaskInfoRows": []}
-    assert (await api.get(f"slice/{slc}/embeddings")).json() == []
 
 
 async def test_prediction_export_of_a_model_without_predictions(

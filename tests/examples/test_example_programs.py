@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,52 @@ def write_manifest(path: Path, items: int, *, broken: bool = True) -> None:
                 out.write("{this is not json\n")
                 out.write(json.dumps({"reference_id": "no-image"}) + "\n")
                 out.write(json.dumps({"reference_id": "item-00000", "image_url": "x.jpg"}) + "\n")
+
+
+# -- quickstart.py ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quickstart() -> subprocess.CompletedProcess[str]:
+    """One run of the quickstart, shared by the tests that read its output."""
+    return run_script(EXAMPLES / "quickstart.py")
+
+
+def test_quickstart_runs_on_the_embedded_emulator(
+    quickstart: subprocess.CompletedProcess[str],
+) -> None:
+    assert quickstart.returncode == 0, quickstart.stdout + quickstart.stderr
+    assert "every item accounted for" in quickstart.stdout
+    assert "items paged back" in quickstart.stdout
+
+
+def test_quickstart_summary_shows_what_the_items_hold(
+    quickstart: subprocess.CompletedProcess[str],
+) -> None:
+    assert "async-00000, local-000, remote-00000" in quickstart.stdout
+    assert "{'source': 'local', 'index': 0}" in quickstart.stdout
+
+
+def test_quickstart_summary_names_no_file_that_is_gone_when_it_ends(
+    quickstart: subprocess.CompletedProcess[str],
+) -> None:
+    # The local images live in a temporary folder, deleted when the quickstart ends.
+    assert tempfile.gettempdir() not in quickstart.stdout
+
+
+# -- every example ------------------------------------------------------------------------
+
+
+def test_every_example_is_run_by_a_test() -> None:
+    # An example no test runs can rot unseen; compiling it proves nothing, so each one must be
+    # named by a test module that runs it (here, test_fastapi_example.py or tests/ray_data).
+    test_sources = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("test_*.py"))
+    unrun = [
+        path.name
+        for path in sorted(EXAMPLES.glob("*.py"))
+        if f'"{path.name}"' not in test_sources and f'"{path.stem}"' not in test_sources
+    ]
+    assert unrun == []
 
 
 # -- ingest_service.py --------------------------------------------------------------------

@@ -196,6 +196,21 @@ async def test_asynchronous_annotate_returns_a_job_that_lands_the_annotations(
     assert len((await items.refloc("img_3"))["annotations"]["box"]) == 1
 
 
+async def test_errors_and_counts_of_every_batch_are_merged(items: Any, emulator: Emulator) -> None:
+    emulator.stats.reset()
+    known = [box(ref, annotation_id=f"known-{ref}") for ref in REFS]
+    unknown = [box(f"missing-{i}", annotation_id=f"unknown-{i}") for i in range(3)]
+    # Batches of two: each of the three unknown items lands in a batch of its own.
+    mixed = [known[0], unknown[0], known[1], unknown[1], known[2], unknown[2], *known[3:]]
+    result = await items.annotate(mixed, batch_size=2)
+    batches = emulator.stats.by_route["POST dataset/{ds}/annotate"]
+    assert batches == (len(mixed) + 1) // 2 >= 3
+    assert result["annotations_processed"] == len(known)
+    missing = {f"missing-{i}" for i in range(3)}
+    assert len(result["errors"]) == 3  # one per unknown item, from three different batches
+    assert {ref for ref in missing for error in result["errors"] if ref in error} == missing
+
+
 async def test_asynchronous_annotate_reports_unknown_items_in_job_errors(items: Any) -> None:
     job = await items.annotate([box("fake_garbage")], asynchronous=True)
     await job.wait_until_complete(timeout=30)

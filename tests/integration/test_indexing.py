@@ -75,11 +75,16 @@ async def test_image_index_embeds_the_uploaded_vectors(indexed: Any) -> None:
     assert exported == VECTORS
 
 
-async def test_embeddings_export_asynchronously_to_files(indexed: Any) -> None:
+async def test_embeddings_export_asynchronously_to_files(indexed: Any, emulator: Emulator) -> None:
     job = await indexed.export_embeddings(asynchronous=True)
     status = await completed(job)
     (url,) = status["message"]["result"]
-    assert url.startswith("http")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=emulator.app), auth=(API_KEY, "")
+    ) as http:
+        response = await http.get(url)
+    response.raise_for_status()
+    assert {row["reference_id"]: row["embedding_vector"] for row in response.json()} == VECTORS
 
 
 async def test_a_custom_index_reads_embedding_files(
@@ -91,9 +96,17 @@ async def test_a_custom_index_reads_embedding_files(
     job = await dataset.create_custom_index([path.as_uri()], 3)
     await completed(job)
     assert await dataset.set_primary_index(image=True, custom=True) == {"success": True}
+    exported = {
+        row["reference_id"]: row["embedding_vector"] for row in await dataset.export_embeddings()
+    }
+    assert exported == {ref: [v * 2 for v in vector] for ref, vector in VECTORS.items()}
     deleted = await dataset.delete_custom_index(image=True)
     assert deleted["dataset_id"] == dataset.id
     await completed(await client.get_job(deleted["job_id"]))
+    left = {
+        row["reference_id"]: row["embedding_vector"] for row in await dataset.export_embeddings()
+    }
+    assert left != exported
 
 
 async def test_embeddings_of_the_wrong_dimension_are_reported_by_the_job(
@@ -147,7 +160,9 @@ async def test_autotag_reads_updates_and_deletion(
     assert [row["ref_id"] for row in training["autotagPositiveTrainingItems"]] == ["img-0"]
     await completed(await indexed.update_autotag(seeded["id"]))
     metrics = await client.get_autotag_refinement_metrics(seeded["id"])
-    assert "total_refinement_steps" in metrics
+    # The one update above is one refinement step; its positives are the one seeded.
+    assert metrics["total_refinement_steps"] == 1
+    assert metrics["average_positives_selected_per_refinement"] == 1
     await client.delete_autotag(seeded["id"])
     assert await indexed.list_autotags() == []
 

@@ -1,7 +1,8 @@
 """Jobs, queries, labeling hand-offs, the escape hatch and Launch, through both faces.
 
 The emulator has no Scale labeling projects: ``ingest_tasks`` ignores every task (with a
-reason), ``create_dataset_from_project`` answers 404, ``export_scale_task_info`` exports no rows.
+reason), ``create_dataset_from_project`` answers 404. (``export_scale_task_info`` exports no rows
+here, so its rows are checked against recorded answers in ``unit/test_wire_scope_requests.py``.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import anyio.to_thread
 import pytest
 
 import nucleus_async as nucleus
+from nucleus_async.resources import jobs as _jobs
 
 
 def items(n: int) -> list[nucleus.DatasetItem]:
@@ -38,6 +40,48 @@ async def test_dataset_jobs_lists_its_jobs_and_summarises_them(dataset: Any) -> 
     assert {j.job_type for j in only} == {"uploadDatasetItems"}
 
 
+class RecordingBar:
+    """A progress task that records what a job wait showed on it."""
+
+    def __init__(self, total: int | None) -> None:
+        self.totals = [total]
+        self.advanced = 0
+        self.closed = False
+
+    def advance(self, n: int = 1) -> None:
+        self.advanced += n
+
+    def set_total(self, total: int | None) -> None:
+        self.totals.append(total)
+
+    def __enter__(self) -> RecordingBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.closed = True
+
+
+async def test_waiting_on_a_job_shows_the_steps_the_service_reports(
+    dataset: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bars: list[RecordingBar] = []
+
+    class RecordingProgress:
+        def task(self, description: str, total: int | None = None) -> RecordingBar:
+            bars.append(RecordingBar(total))
+            return bars[-1]
+
+    monkeypatch.setattr(_jobs, "progress_for", lambda setting: RecordingProgress())
+    job = await dataset.append(items(5), asynchronous=True)
+    status = await job.wait_until_complete(timeout=30, progress=True)
+    assert status["status"] == "Completed"
+    (bar,) = bars
+    assert status["total_steps"] >= 1
+    assert bar.totals[-1] == status["total_steps"]
+    assert bar.advanced == status["completed_steps"] == status["total_steps"]
+    assert bar.closed
+
+
 async def test_query_items_filters_on_metadata(dataset: Any) -> None:
     await dataset.append(items(6))
     found = [item.reference_id async for item in dataset.query_items("metadata.weather = 'fog'")]
@@ -56,7 +100,6 @@ async def test_labeling_hand_offs_without_projects(client: Any, dataset: Any) ->
     await dataset.append(items(1))
     result = await dataset.ingest_tasks(["task_1", "task_2"])
     assert (result["ingested_tasks"], result["ignored_tasks"]) == (0, 2)
-    assert await dataset.export_scale_task_info() == []
     with pytest.raises(nucleus.NotFoundError, match="proj_1"):
         await client.create_dataset_from_project("proj_1", last_n_tasks=10, name="imported")
 
@@ -65,6 +108,8 @@ async def test_make_request_reaches_any_route_with_a_name_or_a_callable(
     client: Any, dataset: Any
 ) -> None:
     import requests
+
+    await dataset.append(items(2))
 
     info = await client.make_request(
         {}, f"dataset/{dataset.id}/info", requests_command=requests.get
@@ -75,7 +120,8 @@ async def test_make_request_reaches_any_route_with_a_name_or_a_callable(
     page = await client.make_request(
         {"pageToken": None, "pageSize": 10}, f"dataset/{dataset.id}/itemsPage"
     )
-    assert page["items"] == [] and not page["nextPageToken"]
+    assert [item["reference_id"] for item in page["items"]] == ["img-0", "img-1"]
+    assert not page["nextPageToken"]
     raw = await client.make_request(
         None, f"dataset/{dataset.id}/info", requests_command="get", return_raw_response=True
     )

@@ -9,14 +9,16 @@ import pytest
 import nucleus_async as n
 
 
-async def test_create_model_returns_a_model_built_from_the_arguments(client: Any) -> None:
+async def test_create_model_stores_what_it_was_given(client: Any) -> None:
     model = await client.create_model(
         "My Model", "My-CNN", metadata={"timestamp": "121012401"}, tags=["a"]
     )
     assert model.id.startswith("prj_")
-    assert (model.name, model.reference_id) == ("My Model", "My-CNN")
-    assert model.metadata == {"timestamp": "121012401"}
-    assert model.tags == ["a"]
+    (stored,) = await client.list_models()  # read back from the service, not the argument list
+    assert stored.id == model.id
+    assert (stored.name, stored.reference_id) == ("My Model", "My-CNN")
+    assert stored.metadata == {"timestamp": "121012401"}
+    assert stored.tags == ["a"]
 
 
 async def test_get_model_reads_what_was_created(client: Any) -> None:
@@ -80,6 +82,35 @@ async def test_a_bare_string_of_tags_is_refused(client: Any) -> None:
     model = await client.create_model("m", "ref")
     with pytest.raises(n.ValidationError, match="tags"):
         await model.add_tags("tag_A")
+
+
+async def test_model_run_starts_an_inference_job_the_emulator_refuses_clearly(
+    client: Any, dataset: Any
+) -> None:
+    await dataset.append([n.DatasetItem(image_location="s3://bucket/a.jpg", reference_id="a")])
+    model = await client.create_model("m", "ref")
+    answer = await model.run(dataset.id, None, model_run_name="nightly")
+    job = await client.get_job(answer["job_id"])
+    with pytest.raises(n.JobError, match="inference is not available") as caught:
+        await job.wait_until_complete(timeout=30)
+    assert caught.value.status == "Errored_User"
+
+
+async def test_model_run_refuses_a_slice_of_another_dataset(client: Any, dataset: Any) -> None:
+    other = await client.create_dataset("other", is_scene=False)
+    await other.append([n.DatasetItem(image_location="s3://bucket/b.jpg", reference_id="b")])
+    foreign = await other.create_slice("theirs", ["b"])
+    model = await client.create_model("m", "ref")
+    with pytest.raises(n.BadRequestError, match="does not belong"):
+        await model.run(dataset.id, foreign.id)
+
+
+async def test_model_evaluate_returns_the_evaluation_job(client: Any) -> None:
+    model = await client.create_model("m", "ref")
+    job = await model.evaluate(["scenario_a"])
+    assert job.job_type == "triggerEvaluate"
+    with pytest.raises(n.JobError, match="scenario_a"):
+        await job.wait_until_complete(timeout=30)
 
 
 def test_from_json_reads_the_service_model_json(aclient: n.NucleusClient) -> None:

@@ -143,19 +143,41 @@ async def test_asynchronous_upload_returns_a_job_that_lands_the_predictions(
     assert (await items.predictions_refloc(model, "img_3"))["box"] == [box("img_3")]
 
 
-async def test_calculate_evaluation_metrics_starts_the_computation(items: Any, model: Any) -> None:
+async def test_calculate_evaluation_metrics_computes_box_precision_and_recall(
+    items: Any, model: Any, client: Any
+) -> None:
     await items.annotate([n.BoxAnnotation("car", 0, 0, 10, 10, r) for r in REFS])
-    await items.upload_predictions(model, [box(r, confidence=0.5) for r in REFS])
-    answer = await items.calculate_evaluation_metrics(
-        model,
-        options={
-            "class_agnostic": False,
-            "allowed_label_matches": [
-                {"ground_truth_label": "car", "model_prediction_label": "bus"}
-            ],
-        },
+    far_off = n.BoxPrediction("bus", 50, 50, 10, 10, "img_1", confidence=0.9)
+    upload = await items.upload_predictions(
+        model, [*(box(r, confidence=0.5) for r in REFS[:3]), far_off]
     )
+    answer = await items.calculate_evaluation_metrics(model, options={"class_agnostic": False})
     assert answer["job_type"] == "modelMetrics"
+    status = await (await client.get_job(answer["job_id"])).wait_until_complete(timeout=30)
+    metrics = status["message"]["model_metrics"]
+    assert (metrics["modelId"], metrics["modelRunId"]) == (model.id, upload["model_run_id"])
+    # Three cars found, the fourth missed, and a bus where there is nothing.
+    overall = metrics["box"]["overall"]
+    assert (overall["tp"], overall["fp"], overall["fn"]) == (3, 1, 1)
+    assert (overall["precision"], overall["recall"]) == (0.75, 0.75)
+    assert metrics["box"]["per_label"]["bus"]["fp"] == 1
+
+
+async def test_allowed_label_matches_count_a_matched_other_label_as_found(
+    items: Any, model: Any, client: Any
+) -> None:
+    await items.annotate([n.BoxAnnotation("car", 0, 0, 10, 10, "img_0")])
+    await items.upload_predictions(
+        model, [n.BoxPrediction("bus", 0, 0, 10, 10, "img_0", confidence=0.5)]
+    )
+    match = [{"ground_truth_label": "car", "model_prediction_label": "bus"}]
+    answer = await items.calculate_evaluation_metrics(
+        model, options={"class_agnostic": False, "allowed_label_matches": match}
+    )
+    status = await (await client.get_job(answer["job_id"])).wait_until_complete(timeout=30)
+    metrics = status["message"]["model_metrics"]
+    assert metrics["allowed_label_matches"] == match
+    assert metrics["box"]["overall"]["tp"] == 1 and metrics["box"]["overall"]["fp"] == 0
 
 
 async def test_the_run_id_of_an_upload_resolves_to_its_model(

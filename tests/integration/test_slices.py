@@ -147,20 +147,43 @@ async def test_slice_exports_a_models_predictions(client: Any, filled: Any) -> N
     assert {row["item"].reference_id for row in streamed} == {"img-1", "img-2"}
 
 
-async def test_slice_raw_items_embeddings_and_task_info(filled: Any) -> None:
+async def test_slice_raw_items_name_only_the_slices_items(filled: Any) -> None:
     slc = await filled.create_slice("raw", ["img-1"])
     raw = await slc.export_raw_items()
     assert [entry["ref_id"] for entry in raw["raw_dataset_items"]] == ["img-1"]
-    assert raw["raw_dataset_items"][0]["scale_url"]
-    assert await slc.export_embeddings() == []
-    assert await slc.export_scale_task_info() == []
+    assert raw["raw_dataset_items"][0]["scale_url"] == "s3://bucket/1.jpg"
 
 
-async def test_send_to_labeling_starts_a_job(filled: Any) -> None:
-    slc = await filled.create_slice("to-label", ["img-1"])
+async def test_slice_embeddings_are_the_vectors_of_its_items_only(dataset: Any) -> None:
+    vectors = {f"img-{i}": [float(i), 1.0, 0.5] for i in range(4)}
+    await dataset.append(
+        [
+            nucleus.DatasetItem(
+                image_location=f"s3://bucket/{ref}.jpg",
+                reference_id=ref,
+                embedding_info={"index_id": "idx", "embedding_vector": vector},
+            )
+            for ref, vector in vectors.items()
+        ]
+    )
+    indexing = await dataset.create_image_index()  # indexes the vectors uploaded with the items
+    assert (await indexing.wait_until_complete(timeout=30))["status"] == "Completed"
+    slc = await dataset.create_slice("embedded", ["img-1", "img-3"])
+    exported = {
+        row["reference_id"]: row["embedding_vector"] for row in await slc.export_embeddings()
+    }
+    assert exported == {"img-1": vectors["img-1"], "img-3": vectors["img-3"]}
+
+
+async def test_send_to_labeling_runs_a_job_over_the_slices_items(filled: Any) -> None:
+    slc = await filled.create_slice("to-label", ["img-1", "img-2"])
     job = await slc.send_to_labeling("project_123")
     assert job.job_type == "sendToLabeling"
-    await job.wait_until_complete(timeout=30, raise_on_error=False)
+    status = await job.wait_until_complete(timeout=30)
+    assert status["status"] == "Completed"
+    sent = status["message"]["send_to_labeling"]
+    assert (sent["sliceId"], sent["projectId"]) == (slc.id, "project_123")
+    assert sent["itemsRequested"] == 2
 
 
 async def test_append_to_an_unknown_slice_names_the_slice_not_a_hidden_route(client: Any) -> None:

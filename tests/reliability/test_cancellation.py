@@ -60,11 +60,11 @@ async def test_fail_after_stops_the_upload(emu: Emulator, served: str) -> None:
         dataset = await client.create_dataset("cancel-deadline", is_scene=False)
         emu.latency = 0.1
         tasks_before = set(asyncio.all_tasks())
-        started = time.monotonic()
+        # No clock here: `landed` below shows the upload stopped part-way, and the quiet check
+        # that no request leaves after the deadline.
         with pytest.raises(TimeoutError):
             with anyio.fail_after(0.5):
                 await dataset.append(items, batch_size=BATCH)
-        assert time.monotonic() - started < 1.0  # the cancellation took effect at once
         await _assert_quiet_after_cancel(emu, client, tasks_before)
         emu.latency = 0.0
     landed = assert_batches_whole(stored_refs(emu, dataset.id), _batches(items))
@@ -135,13 +135,12 @@ def test_keyboard_interrupt_in_sync_facade(emu: Emulator, served: str) -> None:
         emu.latency = 0.1
         timer = threading.Timer(0.5, _thread.interrupt_main)
         timer.start()
-        started = time.monotonic()
         try:
+            # No clock: `landed` at the end shows the upload stopped part-way.
             with pytest.raises(KeyboardInterrupt):
                 dataset.append(items, batch_size=BATCH)
         finally:
             timer.cancel()
-        assert time.monotonic() - started < 2.0
         sent = client._core._transport.requests_sent
         assert wait_until(lambda: emu.stats.in_flight == 0, timeout=10)
         time.sleep(0.05)

@@ -172,7 +172,10 @@ async def test_every_batch_failing_raises_upload_error(
         emu.configure_faults(rate=0.0)
     error = caught.value
     _report(f"100% {kind}", emu, sleep, f"elapsed={elapsed:.2f}s")
-    assert elapsed < 15
+    # Retry sleeps are recorded, not slept; only `slow` waits for real (0.5 s read timeouts).
+    # A client that kept retrying or sent every queued batch would run for minutes: the bound
+    # is loose so a loaded 2-core machine cannot break it.
+    assert elapsed < 60
     assert error.failed_batches, "the error names the batches that did not land"
     failed_refs = [ref for refs, _ in error.failed_batches for ref in refs]
     assert set(failed_refs) <= {item.reference_id for item in items}

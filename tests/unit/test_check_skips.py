@@ -45,3 +45,15 @@ def test_listed_skips_and_passes_are_fine(tmp_path: Path) -> None:
         ("tests.unit.test_x", "test_a", False),
     )
     assert _tool().main([str(report)]) == 0
+
+
+def test_a_skip_inside_a_test_class_is_reported_under_its_file(tmp_path: Path) -> None:
+    report = _report(tmp_path, ("tests.unit.test_x.TestGroup.TestInner", "test_a", True))
+    assert _tool().skipped_tests(report) == [
+        ("tests/unit/test_x.py::TestGroup::TestInner::test_a", "why")
+    ]
+
+
+def test_a_skip_inside_an_allowed_file_s_class_is_allowed(tmp_path: Path) -> None:
+    report = _report(tmp_path, ("tests.reliability.test_secrets_everywhere.TestTls", "t", True))
+    assert _tool().main([str(report)]) == 0

@@ -331,7 +331,7 @@ def test_many_threads_call_concurrently(client: Any) -> None:
     results: list[float] = []
 
     def worker() -> None:
-        results.append(client.sleep(0.3))
+        results.append(client.sleep(1.0))
 
     threads = [threading.Thread(target=worker) for _ in range(16)]
     started = time.monotonic()
@@ -339,8 +339,9 @@ def test_many_threads_call_concurrently(client: Any) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert results == [0.3] * 16
-    assert time.monotonic() - started < 3  # concurrent on the loop, not 16 x 0.3 s
+    assert results == [1.0] * 16
+    # Concurrent on the loop: one after the other would take 16 s. Loose for a loaded machine.
+    assert time.monotonic() - started < 8
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

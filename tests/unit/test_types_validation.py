@@ -250,3 +250,15 @@ def test_duplicate_predictions_use_annotation_and_reference_id() -> None:
 def test_categories_are_never_duplicates() -> None:
     cats = [CategoryPrediction("a", "img"), CategoryPrediction("a", "img")]
     check_duplicate_ids(cats, predictions=True)
+
+
+def test_duplicate_ids_are_found_beside_an_id_that_is_not_a_string() -> None:
+    from nucleus_async._upload.items import check_duplicate_reference_ids
+
+    # Found by test_bad_input_properties: a list id crashed the count with a TypeError. It is
+    # left to the per-item check, which names its field; string duplicates are still found.
+    odd = DatasetItem(image_location="s3://b/x.jpg", reference_id="x")
+    odd.reference_id = ["r"]  # type: ignore[assignment]  # changed after it was checked
+    twice = [DatasetItem(image_location=f"s3://b/{i}.jpg", reference_id="a") for i in range(2)]
+    with pytest.raises(DuplicateIDError, match="'a'"):
+        check_duplicate_reference_ids([odd, *twice])

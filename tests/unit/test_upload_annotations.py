@@ -165,10 +165,9 @@ async def test_empty_input_returns_an_empty_dict_without_a_request(
 
 def test_merge_sums_counters_concatenates_errors_and_overwrites_identities() -> None:
     total: dict[str, Any] = {}
-    merge_upload_answers(
-        total,
-        {"dataset_id": "ds", "model_run_id": "r1", "predictions_processed": 2, "errors": ["a"]},
-    )
+    first = {"dataset_id": "ds", "model_run_id": "r1", "predictions_processed": 2, "errors": ["a"]}
+    merge_upload_answers(total, first)
+    assert total == first  # the first answer is taken as it is
     merge_upload_answers(
         total,
         {"dataset_id": "ds", "model_run_id": "r2", "predictions_processed": 3, "errors": ["b"]},

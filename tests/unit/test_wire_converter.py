@@ -129,7 +129,8 @@ def test_upload_response_records_batch_errors() -> None:
 
 
 def test_box_payload_is_fast() -> None:
-    # Generous bound (shared CI machines): the measured figure is ~1 µs per box.
+    # 100x the measured ~1 µs per box: load on a shared 2-core machine slows this loop
+    # several-fold; the bound only catches per-box work growing by orders of magnitude.
     box = BoxAnnotation("car", 1.5, 2, 10, 10, "img_1", metadata={"a": 1})
     seconds = min(timeit.repeat(box.to_payload, number=10_000, repeat=3)) / 10_000
-    assert seconds < 20e-6
+    assert seconds < 100e-6

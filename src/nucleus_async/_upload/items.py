@@ -29,7 +29,9 @@ __all__ = ["ItemUploader", "check_duplicate_reference_ids", "is_local_item"]
 
 def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
     """Refuse an upload that names one reference id twice (the server would keep one)."""
-    counts = Counter(item.reference_id for item in items)
+    # Only string ids are counted: any other (a list is not even hashable) is refused with its
+    # field by the per-item check that follows, not with a TypeError here.
+    counts = Counter(item.reference_id for item in items if isinstance(item.reference_id, str))
     duplicates = {ref: f"Count: {n}" for ref, n in counts.items() if n > 1}
     if duplicates:
         raise DuplicateIDError(
