@@ -34,8 +34,8 @@ from typing import Any
 
 import anyio
 import pyarrow as pa
-
 import ray
+
 from nucleus_ray import NucleusDatasink, NucleusSettings, read_nucleus
 
 LABELS = ("car", "person", "bike")

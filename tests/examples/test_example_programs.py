@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from example_helpers import RunExample, load_example
+from example_helpers import EXAMPLES, ROOT, RunExample, load_example, run_script
 
 import nucleus_sync
 from nucleus_emulator import Emulator
