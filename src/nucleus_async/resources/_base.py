@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Hashable
 
 from .._session import Session, SessionSource
 from .._transport import Transport
@@ -24,6 +25,18 @@ class Resource(abc.ABC):
     @abc.abstractmethod
     def _route_root(self) -> str:
         """This resource's route (``dataset/ds_1``); its sub-routes hang below it."""
+
+    @property
+    @abc.abstractmethod
+    def _identity(self) -> Hashable:
+        """What makes two handles the same server-side object (its id)."""
+
+    def __eq__(self, other: object) -> bool:
+        # Two handles on one server-side object are equal: same kind of resource, same id.
+        return isinstance(other, type(self)) and other._identity == self._identity
+
+    def __hash__(self) -> int:
+        return hash(self._identity)
 
     @property
     def _transport(self) -> Transport:

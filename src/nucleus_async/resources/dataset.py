@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from typing import Any
@@ -94,11 +94,9 @@ class Dataset(Resource):
         # Only the values already known: a repr never sends a request.
         return f"Dataset(dataset_id={self.id!r}, name={self._name!r}, is_scene={self._is_scene!r})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Dataset) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
+    @property
+    def _identity(self) -> Hashable:
+        return self.id
 
     @property
     def dataset_id(self) -> str:
@@ -1013,16 +1011,7 @@ class Dataset(Resource):
             payload["reference_ids"] = list(reference_ids)
         else:
             payload["allow_empty"] = 1
-        response = await create_once(
-            self._transport,
-            self._route("create_slice"),
-            payload,
-            what=f"slice {name!r} of dataset {self.id}",
-            find=lambda: slice_ids_named(self._transport, self._route("slices"), name),
-        )
-        return Slice.from_request(
-            {"id": response["slice_id"], "name": name, "dataset_id": self.id}, self._session
-        )
+        return await self._create_slice(name, payload)
 
     async def create_slice_by_ids(
         self,
@@ -1049,6 +1038,11 @@ class Dataset(Resource):
             "scene_ids": list(scene_ids) if scene_ids else None,
             "object_ids": object_ids or None,
         }
+        return await self._create_slice(name, payload)
+
+    async def _create_slice(self, name: str, payload: dict[str, Any]) -> Slice:
+        # A create is not safe to repeat: create_once sends it again only when no slice of
+        # that name appeared (see _creates.py).
         response = await create_once(
             self._transport,
             self._route("create_slice"),

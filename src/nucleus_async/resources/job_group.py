@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -68,11 +68,9 @@ class AsyncJobGroup(AsyncJob):
         ids = ", ".join(repr(job.job_id) for job in self.jobs)
         return f"AsyncJobGroup(jobs=[{ids}], job_last_known_status={self.job_last_known_status!r})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AsyncJobGroup) and other.jobs == self.jobs
-
-    def __hash__(self) -> int:
-        return hash(tuple(job.job_id for job in self.jobs))
+    @property
+    def _identity(self) -> Hashable:
+        return tuple(job.job_id for job in self.jobs)
 
     async def status(self) -> dict[str, Any]:
         """The status of every job, folded: ``jobs`` lists each one's own answer."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -109,11 +109,9 @@ class AsyncJob(Resource):
             f"{self.job_last_known_status!r}, job_type={self.job_type!r})"
         )
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AsyncJob) and other.job_id == self.job_id
-
-    def __hash__(self) -> int:
-        return hash(self.job_id)
+    @property
+    def _identity(self) -> Hashable:
+        return self.job_id
 
     @property
     def _route_root(self) -> str:

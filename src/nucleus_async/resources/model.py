@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Hashable, Iterable, Mapping
 from typing import Any
 
 from .._arguments import string_list
@@ -65,11 +65,9 @@ class Model(Resource):
             f" trained_slice_ids={self.trained_slice_ids!r})"
         )
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Model) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
+    @property
+    def _identity(self) -> Hashable:
+        return self.id
 
     @property
     def model_id(self) -> str:

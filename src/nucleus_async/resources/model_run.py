@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Hashable, Iterable
 from typing import Any
 
 from .._annotation_groups import predictions_by_type
@@ -39,11 +39,9 @@ class ModelRun(Resource):
     def __repr__(self) -> str:
         return f"ModelRun(model_run_id={self.model_run_id!r}, dataset_id={self.dataset_id!r})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ModelRun) and other.model_run_id == self.model_run_id
-
-    def __hash__(self) -> int:
-        return hash(self.model_run_id)
+    @property
+    def _identity(self) -> Hashable:
+        return self.model_run_id
 
     @property
     def _route_root(self) -> str:

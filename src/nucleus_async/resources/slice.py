@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -146,11 +146,9 @@ class Slice(Resource):
             f" description={self._description!r})"
         )
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Slice) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
+    @property
+    def _identity(self) -> Hashable:
+        return self.id
 
     @property
     def slice_id(self) -> str:
