@@ -163,12 +163,13 @@ async def main() -> None:
 
         count = 0
         sources: dict[str, int] = {}
-        samples: dict[str, str] = {}  # the first reference id of each kind
+        samples: dict[str, str] = {}  # the smallest reference id of each kind
         async for item in dataset.items_generator(page_size=100):
             count += 1
             key = item.reference_id.split("-")[0]
             sources[key] = sources.get(key, 0) + 1
-            samples.setdefault(key, item.reference_id)
+            # The smallest, not the first paged: concurrent batches land in any order.
+            samples[key] = min(samples.get(key, item.reference_id), item.reference_id)
         info = await dataset.info()
         first = await dataset.refloc("local-000")
         checked = await dataset.refloc("remote-00007")
