@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._errors import ValidationError
-from ._iterables import AnyIterable, iterate
+from ._iterables import AnyIterable, map_each
 from ._upload import check_duplicate_reference_ids, is_local_item
 from ._wire.payloads import bulk_payload
 from .types import DatasetItem
@@ -46,23 +46,23 @@ def _check_async_item(item: Any, privacy_mode: bool) -> None:
         )
 
 
-async def async_item_payloads(
+def async_item_payloads(
     items: AnyIterable[Any], *, privacy_mode: bool
-) -> AsyncIterator[dict[str, Any]]:
+) -> AnyIterable[dict[str, Any]]:
     """The payloads of an asynchronous append, each item checked as :func:`check_async_items`.
 
-    A list is checked whole before the first payload; a stream item by item as it is read,
-    remembering the hash of each reference id (not the id: a million ids would be ~60 MB, their
-    hashes ~30 MB), so a repeated id is refused without keeping the stream's items alive.
-    (Two distinct ids share a 64-bit hash with odds of ~1 in 30 million for a million ids.)
+    A list is checked whole before the first payload; a stream item by item as it is read
+    (a sync stream stays sync: no async generator step per item), remembering the hash of each
+    reference id (not the id: a million ids would be ~60 MB, their hashes ~30 MB), so a
+    repeated id is refused without keeping the stream's items alive. (Two distinct ids share
+    a 64-bit hash with odds of ~1 in 30 million for a million ids.)
     """
     payload = bulk_payload()
     if isinstance(items, Sequence):
-        for item in check_async_items(items, privacy_mode=privacy_mode):
-            yield payload(item)
-        return
+        return map(payload, check_async_items(items, privacy_mode=privacy_mode))
     seen: set[int] = set()
-    async for item in iterate(items):
+
+    def checked_payload(item: Any) -> dict[str, Any]:
         _check_async_item(item, privacy_mode)
         key = hash(item.reference_id)
         if key in seen:
@@ -72,4 +72,6 @@ async def async_item_payloads(
                 obj=item.reference_id,
             )
         seen.add(key)
-        yield payload(item)
+        return payload(item)
+
+    return map_each(checked_payload, items)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import TypeVar
 
-__all__ = ["EMPTY", "AnyIterable", "Empty", "iterate", "peek"]
+__all__ = ["EMPTY", "AnyIterable", "Empty", "iterate", "map_each", "peek"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: What every bulk method accepts: a sequence, a generator, or an async generator.
 AnyIterable = Iterable[T] | AsyncIterable[T]
@@ -26,6 +27,23 @@ async def iterate(items: AnyIterable[T]) -> AsyncIterator[T]:
     else:
         for item in items:
             yield item
+
+
+def map_each(function: Callable[[T], R], items: AnyIterable[T]) -> AnyIterable[R]:
+    """``function`` applied to each element as it is read, keeping the iterable's kind.
+
+    A sync iterable gives a lazy ``map`` (no async generator step per element: on a
+    million-item upload that step is a tenth of the client's CPU), an async one an async
+    generator.
+    """
+    if isinstance(items, AsyncIterable):
+        return _map_async(function, items)
+    return map(function, items)
+
+
+async def _map_async(function: Callable[[T], R], items: AsyncIterable[T]) -> AsyncIterator[R]:
+    async for item in items:
+        yield function(item)
 
 
 class Empty:

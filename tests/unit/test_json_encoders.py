@@ -154,6 +154,39 @@ def test_both_paths_refuse_non_finite_numbers(bad: float, fast: bool, encoders: 
         _json.dumps_batch({}, "items", [{"ok": 1}, {"x": bad}], dict)
 
 
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: type(u).__name__)
+def test_the_finite_promise_gives_the_same_bytes(unit: Any, encoders: None) -> None:
+    units = [unit] * 3
+    _json.use_orjson(True)
+    promised = _json.dumps_batch({}, "annotations", units, _payload, finite=True)
+    assert promised == _json.dumps_batch({}, "annotations", units, _payload)
+    lines = [_payload(u) for u in units]
+    assert _json.dumps_lines(lines, finite=True) == _json.dumps_lines(lines)
+
+
+def test_text_without_null_is_not_read_back(
+    encoders: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No ``null`` in orjson's text: no NaN or infinity can hide in it, nothing is read back.
+    # With one (or none promised finite), the text is read back.
+    _json.use_orjson(True)
+    read_back: list[bytes] = []
+    real_loads = _json._orjson_loads
+    assert real_loads is not None
+
+    def loads(text: bytes) -> Any:
+        read_back.append(text)
+        return real_loads(text)
+
+    monkeypatch.setattr(_json, "_orjson_loads", loads)
+    _json.dumps_lines([{"reference_id": "a", "metadata": {"i": 1.5}}])
+    assert read_back == []
+    _json.dumps_lines([{"reference_id": "a", "metadata": {"i": None}}])
+    assert len(read_back) == 1
+    _json.dumps_lines([{"reference_id": "a", "metadata": {"i": None}}], finite=True)
+    assert len(read_back) == 1
+
+
 def test_tuples_take_the_standard_library_and_give_the_same_bytes(encoders: None) -> None:
     payloads = [{"vertices": ((1, 2), (3, 4.5))}]
     stdlib, fast = _both(lambda: _json.dumps_lines(payloads))

@@ -14,16 +14,18 @@ asynchronous way writes one JSON line per unit to a signed URL and starts a job 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from array import array
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from .._errors import DuplicateIDError, LocalFileNotFoundError, ValidationError
-from .._iterables import AnyIterable, iterate
+from .._iterables import AnyIterable, map_each
 from .._json import dumps
 from .._transport import FilePart, Transport
 from .._wire.payloads import bulk_payload
 from ..types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
+from ..types.base import may_repeat
 from .files import check_files_per_request, missing_files, multipart_parts
 from .journal import JournalPath, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size, checked_stream
@@ -86,11 +88,17 @@ class _AnnotationChecks:
         self._seen: set[Any] = set()
 
     def check_list(self, units: Sequence[Any]) -> Sequence[Annotation]:
+        # One pass validates each unit and hashes its identity (8 bytes a unit, not a set of
+        # key tuples); only when two hashes clash are the keys compared whole.
+        hashes = array("q")
         for unit in units:
-            self._valid(unit)
+            key = self._valid(unit).duplicate_key()
+            if key is not None:
+                hashes.append(hash(key))
         # A list is used as given (a copy would be 8 bytes per unit for nothing).
         checked: Sequence[Annotation] = units if isinstance(units, list) else list(units)
-        check_duplicate_ids(checked, predictions=self._predictions)
+        if may_repeat(hashes):
+            check_duplicate_ids(checked, predictions=self._predictions)
         return checked
 
     def check_unit(self, unit: Any) -> Annotation:
@@ -181,10 +189,10 @@ class _AnnotationLanes:
             local_files_per_request, partial(_local_mask_parts, update), _check_local_masks
         )
         self.remote_masks: JsonLane[Annotation] = JsonLane(
-            remote_files_per_request, "segmentations", payload, head, tail
+            remote_files_per_request, "segmentations", payload, head, tail, finite=True
         )
         self.geometry: JsonLane[Annotation] = JsonLane(
-            batch_size, "annotations", payload, head, tail
+            batch_size, "annotations", payload, head, tail, finite=True
         )
         self.all: tuple[Lane[Annotation], ...] = (
             self.local_masks,
@@ -275,13 +283,14 @@ class AnnotationUploader:
             return await transport.request("POST", route, body)
 
         return await upload_ndjson(
-            transport, self._dataset_id, _remote_payloads(checked), start_job
+            transport, self._dataset_id, _remote_payloads(checked), start_job, finite=True
         )
 
 
-async def _remote_payloads(units: AnyIterable[Annotation]) -> AsyncIterator[dict[str, Any]]:
+def _remote_payloads(units: AnyIterable[Annotation]) -> AnyIterable[dict[str, Any]]:
     payload = bulk_payload()
-    async for unit in iterate(units):
+
+    def remote_payload(unit: Annotation) -> dict[str, Any]:
         if _is_local_mask(unit):
             assert isinstance(unit, SegmentationAnnotation)
             raise ValidationError(
@@ -291,4 +300,6 @@ async def _remote_payloads(units: AnyIterable[Annotation]) -> AsyncIterator[dict
                 field="mask_url",
                 obj=unit.reference_id,
             )
-        yield payload(unit)
+        return payload(unit)
+
+    return map_each(remote_payload, units)

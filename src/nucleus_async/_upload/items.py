@@ -161,7 +161,7 @@ class _ItemLanes:
 
     def __init__(self, *, update: bool, batch_size: int, files_per_request: int) -> None:
         self.remote: JsonLane[DatasetItem] = JsonLane(
-            batch_size, "items", bulk_payload(), tail={"update": update}
+            batch_size, "items", bulk_payload(), tail={"update": update}, finite=True
         )
         self.local: FileLane[DatasetItem] = FileLane(
             files_per_request, partial(_local_item_parts, update), _check_local_files_exist

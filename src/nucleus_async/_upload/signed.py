@@ -10,15 +10,16 @@ split into several parts, each one signed URL, one PUT and one job. A finished p
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from typing import IO, Any, TypeVar
 
 import anyio
 import anyio.lowlevel
 
 from .._http import FileBody
-from .._iterables import AnyIterable, iterate
+from .._iterables import AnyIterable
 from .._json import dumps_lines
 from .._transport import Transport
 
@@ -89,27 +90,37 @@ def _fitting(chunk: bytes, start: int, room: int) -> int:
     return chunk.rfind(b"\n", start, start + room) + 1 or start
 
 
-async def _chunks(payloads: AnyIterable[Any]) -> AsyncIterator[bytes]:
-    """The payloads as NDJSON, ``_LINES_PER_WRITE`` lines per chunk."""
-    batch: list[Any] = []
-    async for payload in iterate(payloads):
-        batch.append(payload)
-        if len(batch) >= _LINES_PER_WRITE:
-            yield dumps_lines(batch)
-            batch = []
-            # A sync generator never yields to the loop by itself; let other tasks run.
-            await anyio.lowlevel.checkpoint()
-    if batch:
-        yield dumps_lines(batch)
+async def _chunks(payloads: AnyIterable[Any], finite: bool) -> AsyncIterator[bytes]:
+    """The payloads as NDJSON, ``_LINES_PER_WRITE`` lines per chunk (``finite``: see
+    :func:`~.._json.dumps_lines`)."""
+    if isinstance(payloads, AsyncIterable):
+        batch: list[Any] = []
+        async for payload in payloads:
+            batch.append(payload)
+            if len(batch) >= _LINES_PER_WRITE:
+                yield dumps_lines(batch, finite=finite)
+                batch = []
+        if batch:
+            yield dumps_lines(batch, finite=finite)
+        return
+    # A sync iterable is read a chunk at a time: no async generator step per payload.
+    iterator = iter(payloads)
+    while batch := list(itertools.islice(iterator, _LINES_PER_WRITE)):
+        yield dumps_lines(batch, finite=finite)
+        # A sync generator never yields to the loop by itself; let other tasks run.
+        await anyio.lowlevel.checkpoint()
 
 
 async def _spool(
-    payloads: AnyIterable[Any], max_bytes: int, finished: Callable[[_Part], Awaitable[None]]
+    payloads: AnyIterable[Any],
+    max_bytes: int,
+    finished: Callable[[_Part], Awaitable[None]],
+    finite: bool,
 ) -> None:
     """Write the payloads into parts of at most ``max_bytes``, handing each finished part on."""
     part: _Part | None = None
     try:
-        async for chunk in _chunks(payloads):
+        async for chunk in _chunks(payloads, finite):
             start = 0
             while start < len(chunk):
                 if part is None:
@@ -163,6 +174,7 @@ async def upload_ndjson(
     start_job: StartJob,
     *,
     max_bytes: int | None = None,
+    finite: bool = False,
 ) -> list[Any]:
     """Upload one JSON line per payload through signed URLs; start one job per part.
 
@@ -170,6 +182,9 @@ async def upload_ndjson(
     on the kind's ``?async=1`` route); the jobs' JSON answers are returned in part order. Most
     uploads are one part; past ``max_bytes`` (default :data:`MAX_NDJSON_BYTES`, the service's
     cap) the lines go on in a new part.
+
+    ``finite``: every float of the payloads was checked finite (validated units), so the
+    encoder may skip its NaN check (see :func:`~.._json.dumps_lines`).
 
     Raises ``ValueError`` for an empty upload or a single line over ``max_bytes``. If a part
     fails to upload, the error propagates; the jobs of earlier parts were started and run on.
@@ -204,7 +219,7 @@ async def upload_ndjson(
         async with send:
             try:
                 cap = MAX_NDJSON_BYTES if max_bytes is None else max_bytes
-                await _spool(payloads, cap, finished)
+                await _spool(payloads, cap, finished, finite)
             except anyio.BrokenResourceError:
                 pass  # the uploader stopped at a failed part: its error is reported below
             except Exception as exc:

@@ -211,3 +211,6 @@ def check_segmentation(unit: Any) -> None:
         raise ValidationError("must be a list of Segments", field="annotations", obj=ref)
     if any(type(s) is not Segment for s in segments):
         unit.annotations = _coerced(segments, Segment, Segment.from_json, "annotations", ref)
+    for index, segment in enumerate(unit.annotations):
+        if segment.metadata:  # a dict that may have been changed since the segment was built
+            check_json_finite(segment.metadata, f"annotations[{index}].metadata", ref)

@@ -24,6 +24,7 @@ from .annotation_checks import (
 from .base import (
     JSONDict,
     check_finite_vector,
+    check_json_finite,
     is_local_path,
     metadata_or_empty,
 )
@@ -481,7 +482,10 @@ class UnknownAnnotation(Annotation):
     payload: JSONDict
 
     def validate(self) -> None:
-        """Nothing to check: the payload is the server's own."""
+        """The payload is the server's own; only NaN and infinity (which JSON cannot carry,
+        though Python's reader accepts them) are refused, as for any other annotation."""
+        if self.payload:
+            check_json_finite(self.payload, "payload", None)
 
     @property
     def reference_id(self) -> str:  # type: ignore[override]

@@ -26,6 +26,7 @@ __all__ = [
     "check_optional_number",
     "check_reference_id",
     "is_local_path",
+    "may_repeat",
     "metadata_or_empty",
 ]
 
@@ -141,13 +142,19 @@ def check_reference_id(value: Any, obj_field: str = "reference_id") -> None:
 
 
 def _may_have_duplicates(units: Sequence[Any]) -> bool:
-    """False when no two duplicate keys have the same hash: then there is no duplicate.
+    """False when no two duplicate keys have the same hash: then there is no duplicate."""
+    return may_repeat(
+        array("q", (hash(k) for unit in units if (k := unit.duplicate_key()) is not None))
+    )
 
-    A set of 100,000 key tuples costs ~10 MB. Here the keys' hashes go in an array (8 bytes
+
+def may_repeat(hashes: array[int]) -> bool:
+    """False when no two of ``hashes`` are equal (then no two keys they hash are equal).
+
+    A set of 100,000 key tuples costs ~10 MB. Here the keys' hashes are in an array (8 bytes
     each), a bitmap of their low bits (2 bits each) finds the few that may clash, and only
     those are compared whole. Only a list that may hold a duplicate pays for the exact check.
     """
-    hashes = array("q", (hash(k) for unit in units if (k := unit.duplicate_key()) is not None))
     bits = max(10, (len(hashes) * 16).bit_length())
     mask = (1 << bits) - 1
     bitmap = bytearray(1 << (bits - 3))

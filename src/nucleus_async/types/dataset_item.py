@@ -57,6 +57,8 @@ class DatasetItemEmbeddingInfo(WireUnit):
 
 
 def _embedding_info(value: Any) -> DatasetItemEmbeddingInfo | None:
+    if value is None:  # the common case, without an ABC instance check per item
+        return None
     if isinstance(value, Mapping):
         return DatasetItemEmbeddingInfo(value.get("index_id"), value.get("embedding_vector"))  # type: ignore[arg-type]
     return value  # type: ignore[no-any-return]
@@ -123,6 +125,27 @@ class DatasetItem(WireUnit):
         pointcloud; dict metadata; positive integer width/height; valid ``camera_params``.
         """
         ref = self.reference_id
+        metadata = self.metadata
+        width, height = self.width, self.height
+        # The common item (an image with a plain id and metadata, no embedding) in one test:
+        # this runs at construction and again at upload, for every item of a million.
+        if (
+            type(ref) is str
+            and ref
+            and type(self.image_location) is str
+            and self.image_location
+            and self.pointcloud_location is None
+            and self.embedding_info is None
+            and self.upload_to_scale is None
+            and type(metadata) is dict
+            and CAMERA_PARAMS_KEY not in metadata
+            and (width is None or (type(width) is int and width >= 0))
+            and (height is None or (type(height) is int and height >= 0))
+        ):
+            return
+        self._validate_fully(ref)
+
+    def _validate_fully(self, ref: str) -> None:
         if type(ref) is not str or not ref:
             raise ValidationError(
                 f"reference_id is required (a non-empty string), got {ref!r}",

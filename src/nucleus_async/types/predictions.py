@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from ._codec import codec
-from .base import JSONDict, check_confidence, check_mapping, metadata_or_empty
+from .base import JSONDict, check_confidence, check_json_finite, check_mapping, metadata_or_empty
 from .geometry import Keypoint, Point, Point3D
 from .segment import Segment
 
@@ -57,6 +57,7 @@ class Prediction(Annotation):
         class_pdf = getattr(self, "class_pdf", None)
         if class_pdf is not None:
             check_mapping(class_pdf, "class_pdf", ref)
+            check_json_finite(class_pdf, "class_pdf", ref)
 
     def duplicate_key(self) -> DuplicateKey | None:
         """``(annotation_id, reference_id)`` for types with an annotation id, else ``None``."""
