@@ -344,8 +344,14 @@ def main(argv: list[str] | None = None) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
     port = sock.getsockname()[1]
+    try:
+        import uvloop  # noqa: F401 -- the bench extra: the sink must outpace the clients
+    except ImportError:
+        loop = "asyncio"
+    else:
+        loop = "uvloop"
     config = uvicorn.Config(
-        Sink(args.latency), log_level="warning", access_log=False, lifespan="off"
+        Sink(args.latency), log_level="warning", access_log=False, lifespan="off", loop=loop
     )
     server = uvicorn.Server(config)
     print(f"http://{args.host}:{port}{PREFIX.rstrip('/')}", flush=True)

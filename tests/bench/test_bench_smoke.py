@@ -75,3 +75,50 @@ def test_the_sink_takes_streamed_and_asynchronous_uploads(bench: object, tmp_pat
     assert code == 0
     rows = [line for line in output.read_text().splitlines() if line.startswith("| stream 300")]
     assert len(rows) == 2 and all("items/s" in row for row in rows)
+
+
+def test_a_full_rewrite_keeps_the_ray_datasink_section(bench: object, tmp_path: Path) -> None:
+    # ray_datasink.py --results writes its section between markers; run.py rewrites the rest
+    # of the file and keeps that section (the two are separate runs: Ray takes both cores).
+    output = tmp_path / "RESULTS.md"
+    section = (
+        "<!-- ray-datasink -->\n## Ray Data: NucleusDatasink\n| a | b |\n<!-- /ray-datasink -->"
+    )
+    output.write_text("# old table\n\n" + section + "\n")
+    code = bench.main(  # type: ignore[attr-defined]
+        [
+            "--quick",
+            "--servers",
+            "sink",
+            "--scenarios",
+            "jobs",
+            "--clients",
+            "async",
+            "--latencies",
+            "0",
+            "--no-imports",
+            "--no-chart",
+            "--output",
+            str(output),
+        ]
+    )
+    assert code == 0
+    text = output.read_text()
+    assert "# old table" not in text and "wait: completed job" in text
+    assert text.count(section) == 1
+
+
+def test_the_ray_datasink_section_is_added_then_replaced(tmp_path: Path) -> None:
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "ray_datasink.py"
+    spec = importlib.util.spec_from_file_location("nucleus_ray_bench_results", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n| the | table |\n")
+    module.write_results("## Ray Data\nfirst\n", results)
+    module.write_results("## Ray Data\nsecond\n", results)
+    text = results.read_text()
+    assert text.startswith("# Benchmark results\n\n| the | table |\n")
+    assert "second" in text and "first" not in text
+    assert text.count("<!-- ray-datasink -->") == text.count("<!-- /ray-datasink -->") == 1
