@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import sys
 import threading
 import time
@@ -287,6 +288,22 @@ _NULL = NullProgress()
 _LOGGING = LoggingProgress()
 _shared: RichProgress | None = None
 _shared_lock = threading.Lock()
+
+
+def _forget_shared_display() -> None:
+    """In a forked child: a new shared display and lock, not the parent's.
+
+    The child inherits the parent's live display (whose refresh thread did not come along) and
+    possibly a lock another parent thread held at the fork; its first bar would wait forever or
+    draw into a display nobody refreshes.
+    """
+    global _shared, _shared_lock
+    _shared = None
+    _shared_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_shared_display)
 
 
 def bars_disabled_by_env() -> bool:

@@ -85,3 +85,57 @@ def test_a_forked_child_gets_its_own_pool_and_the_parent_keeps_its_own() -> None
             names = {portal.call(_name_of, d) for d in datasets}
             assert names == {"made by the parent", "made by the child"}
             portal.call(client.aclose)
+
+
+def test_a_child_forked_while_a_bar_is_open_draws_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent has a bar open and another thread holds the display's lock at the fork: the
+    child neither waits for that lock nor draws into the parent's display."""
+    import threading
+
+    from nucleus_async import _progress
+
+    monkeypatch.setenv("NUCLEUS_DISABLE_PROGRESS_BARS", "0")
+    parent_display = _progress.progress_for(True)
+    parent_bar = parent_display.task("parent", total=10)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_lock() -> None:
+        with _progress._shared_lock:
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    holding.wait(10)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child
+            status = 1
+            try:
+                child_display = _progress.progress_for(True)  # would wait on the held lock
+                assert child_display is not parent_display
+                with child_display.task("child", total=1) as bar:
+                    bar.advance(1)
+                status = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        # Generous: a child stuck on the parent's lock never ends; kill it and fail then.
+        statuses: list[int] = []
+
+        def child_ended() -> bool:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done == pid:
+                statuses.append(status)
+            return bool(statuses)
+
+        if not wait_until(child_ended, timeout=30):
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        assert statuses, "the forked child hung opening a progress bar"
+        assert os.waitstatus_to_exitcode(statuses[0]) == 0
+    finally:
+        release.set()
+        holder.join()
+        parent_bar.close()
