@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPager
     from ._retry import RetryPolicy
     from ._session import Session
+    from ._upload.journal import BatchJournal, JournalRecord
     from .resources import AsyncJob, Dataset, Model, ModelRun, Slice
     from .resources.job_group import AsyncJobGroup
     from .resources.jobs import JobStatus
@@ -81,6 +82,8 @@ _LAZY = {
     "AsyncPager": "._pagination",
     "RetryPolicy": "._retry",
     "Session": "._session",
+    "BatchJournal": "._upload.journal",
+    "JournalRecord": "._upload.journal",
     "AsyncJob": ".resources",
     "Dataset": ".resources",
     "Model": ".resources",
@@ -118,6 +121,7 @@ __all__ = [
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJournal",
     "ClientConfig",
     "ConflictError",
     "Dataset",
@@ -125,6 +129,7 @@ __all__ = [
     "JobError",
     "JobStatus",
     "JobTimeoutError",
+    "JournalRecord",
     "LocalFileNotFoundError",
     "Model",
     "ModelCreationError",

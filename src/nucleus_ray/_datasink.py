@@ -13,6 +13,7 @@ from nucleus_async import Model
 
 from ._blocking import run_blocking
 from ._connection import NucleusSettings, dataset_of
+from ._journal import JournalKeeper, TaskJournal, end_write_journal, start_write_journal
 from ._mapping import Kind, RowFunction, RowMapper
 from ._summary import TaskReport, WriteSummary, summarize
 
@@ -47,8 +48,11 @@ class NucleusDatasink(Datasink[TaskReport]):
     Writes are safe to repeat, so Ray may retry a task (``ray_remote_args={"max_retries": n}``):
     items are keyed by reference id and annotations by their identity (an ``annotation_id``
     is required where the type derives none), so a resent row is never stored twice. The
-    summary stays exact: only a task's last attempt reports, and for items the count of new
-    items is taken from the service (the dataset's length before and after the write).
+    tasks of a write share an upload journal kept by a Ray actor (see
+    :mod:`nucleus_ray._journal`): a retried task skips the batches its failed attempt landed
+    and counts their recorded answers, so the summary stays exact; only a task's last attempt
+    reports, and for items the count of new items is also checked against the service (the
+    dataset's length before and after the write).
 
     Parameters:
         dataset_id: The target dataset (``ds_…``).
@@ -92,6 +96,8 @@ class NucleusDatasink(Datasink[TaskReport]):
         self._batch_size = batch_size
         self._rows_per_write = rows_per_write
         self._length_before: int | None = None
+        #: The journal actor of the write under way (travels to the write tasks with the sink).
+        self._journal: JournalKeeper | None = None
         #: The summary of the last completed write (also returned by ``on_write_complete``).
         self.summary: WriteSummary | None = None
 
@@ -113,13 +119,25 @@ class NucleusDatasink(Datasink[TaskReport]):
     # -- driver ---------------------------------------------------------------------------
 
     def on_write_start(self, schema: pa.Schema | None = None) -> None:
-        """Records the dataset's length (items) so the summary can count new items exactly."""
+        """Starts the write's journal actor; records the dataset's length (items), so the
+        summary can count new items exactly."""
         self.summary = None
         if self.kind == "items":
             self._length_before = run_blocking(self._dataset_length)
+        self._journal = start_write_journal()
+
+    def on_write_failed(self, error: Exception) -> None:
+        """Ends the write's journal actor."""
+        self._end_journal()
+
+    def _end_journal(self) -> None:
+        journal, self._journal = self._journal, None
+        if journal is not None:
+            end_write_journal(journal)
 
     def on_write_complete(self, write_result: WriteResult[TaskReport]) -> WriteSummary:
         """Folds every task's report into one :class:`WriteSummary` (also kept in ``summary``)."""
+        self._end_journal()
         reports = list(write_result.write_returns)
         items_added = None
         if self.kind == "items" and self._length_before is not None:
@@ -140,12 +158,15 @@ class NucleusDatasink(Datasink[TaskReport]):
 
     def write(self, blocks: Iterable[Block], ctx: TaskContext) -> TaskReport:
         """Uploads one task's blocks with the async core, streaming rows into the upload."""
-        return run_blocking(self._write_rows, _rows(blocks))
+        journal = None if self._journal is None else TaskJournal(self._journal, ctx.task_idx)
+        return run_blocking(self._write_rows, _rows(blocks), journal)
 
-    async def _write_rows(self, rows: Iterator[dict[str, Any]]) -> TaskReport:
+    async def _write_rows(
+        self, rows: Iterator[dict[str, Any]], journal: TaskJournal | None
+    ) -> TaskReport:
         refs: list[str] = []
         units = self._mapper.map(rows, refs)
-        options: dict[str, Any] = {"update": self.update, "progress": False}
+        options: dict[str, Any] = {"update": self.update, "progress": False, "journal": journal}
         if self._batch_size is not None:
             options["batch_size"] = self._batch_size
         async with self.settings.client() as client:

@@ -135,6 +135,8 @@ def _members(cls: type) -> dict[str, Any]:
 def _is_resource(cls: object, pager: type | None) -> bool:
     if not isinstance(cls, type) or issubclass(cls, BaseException):
         return False
+    if getattr(cls, "_is_protocol", False):
+        return False  # an interface users implement (BatchJournal), not a class to wrap
     return any(
         isinstance(value, awaitable_property)
         or _is_async(getattr(cls, name))

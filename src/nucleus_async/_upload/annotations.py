@@ -27,8 +27,9 @@ from .._wire.payloads import bulk_payload
 from ..types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
 from ..types.base import may_repeat
 from .files import check_files_per_request, missing_files, multipart_parts
-from .journal import JournalPath, journal_at
+from .journal import JournalOption, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size, checked_stream
+from .probe import AnnotationProbe
 from .signed import upload_ndjson
 
 __all__ = ["AnnotationUploader", "merge_upload_answers"]
@@ -236,14 +237,15 @@ class AnnotationUploader:
         remote_files_per_upload_request: int,
         local_files_per_upload_request: int,
         trained_slice_id: str | None = None,
-        journal: JournalPath | None = None,
+        journal: JournalOption | None = None,
     ) -> dict[str, Any]:
         """Upload every unit; return the folded answer (``{}`` for an empty input).
 
         Raises ``ValidationError``/``DuplicateIDError`` for bad input (before any request for a
         list), and ``UploadError`` holding the folded answer of the batches that landed and
-        the reference ids of each batch that did not. With a ``journal`` path, the batches an
-        earlier run recorded there are skipped.
+        the reference ids of each batch that did not. With a ``journal`` (a path or a
+        ``BatchJournal``), the batches an earlier run recorded there as landed are skipped, and
+        those it left in doubt are probed first.
         """
         check_batch_size("batch_size", batch_size)
         check_batch_size("remote_files_per_upload_request", remote_files_per_upload_request)
@@ -251,9 +253,23 @@ class AnnotationUploader:
         sizes = (batch_size, remote_files_per_upload_request, local_files_per_upload_request)
         lanes = _AnnotationLanes(update, trained_slice_id, *sizes)
         checks = _AnnotationChecks(self._predictions)
-        async with journal_at(journal) as landed:
-            return await self._bulk.run(
-                units, checks=checks, lanes=lanes, tally=_AnswerTally(), journal=landed
+        bulk = self._bulk
+        probe = AnnotationProbe(
+            bulk.transport,
+            self._dataset_id,
+            bulk.route,
+            predictions=self._predictions,
+            update=update,
+            concurrency=bulk.concurrency,
+        )
+        async with journal_at(journal) as recorded:
+            return await bulk.run(
+                units,
+                checks=checks,
+                lanes=lanes,
+                tally=_AnswerTally(),
+                journal=recorded,
+                probe=probe,
             )
 
     async def upload_async(

@@ -21,8 +21,9 @@ from .._transport import FilePart, Transport
 from .._wire.payloads import bulk_payload
 from ..types import DatasetItem, UploadResponse
 from .files import check_files_per_request, missing_files, multipart_parts
-from .journal import JournalPath, journal_at
+from .journal import JournalOption, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
+from .probe import ItemProbe
 
 __all__ = ["ItemUploader", "check_duplicate_reference_ids", "is_local_item"]
 
@@ -207,11 +208,12 @@ class ItemUploader:
         batch_size: int,
         local_files_per_upload_request: int,
         privacy_mode: bool,
-        journal: JournalPath | None = None,
+        journal: JournalOption | None = None,
     ) -> UploadResponse:
         """Upload every item; raise ``UploadError`` (with the partial answer) if a batch failed.
 
-        With a ``journal`` path, the batches an earlier run recorded there are skipped.
+        With a ``journal`` (a path or a ``BatchJournal``), the batches an earlier run recorded
+        there as landed are skipped, and those it left in doubt are probed first.
         """
         check_batch_size("batch_size", batch_size)
         check_files_per_request(local_files_per_upload_request)
@@ -219,7 +221,16 @@ class ItemUploader:
             update=update, batch_size=batch_size, files_per_request=local_files_per_upload_request
         )
         tally = _ItemTally(self._dataset_id)
-        async with journal_at(journal) as landed:
-            return await self._bulk.run(
-                items, checks=_ItemChecks(privacy_mode), lanes=lanes, tally=tally, journal=landed
+        bulk = self._bulk
+        probe = ItemProbe(
+            bulk.transport, self._dataset_id, update=update, concurrency=bulk.concurrency
+        )
+        async with journal_at(journal) as recorded:
+            return await bulk.run(
+                items,
+                checks=_ItemChecks(privacy_mode),
+                lanes=lanes,
+                tally=tally,
+                journal=recorded,
+                probe=probe,
             )

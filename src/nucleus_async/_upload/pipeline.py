@@ -19,9 +19,11 @@ attempt. Every unit is accounted for: in the tally if its batch landed, in
 ``UploadError.failed_batches`` with the error if it did not, or in ``unsent_reference_ids`` if
 the upload stopped at the first failed batch before sending it.
 
-With an :class:`~.journal.UploadJournal`, each batch that landed is recorded on disk before it
-counts as done, and a batch the journal holds (an earlier run sent it) is not sent: its
-recorded answer is folded into the tally instead.
+With a :class:`~.journal.BatchJournal`, each batch is recorded in doubt before it is sent and
+landed before it counts as done. A batch the journal holds as landed (an earlier run sent it)
+is not sent: its recorded answer is folded into the tally instead. A batch it holds in doubt
+is probed first (a :class:`~.probe.BatchProbe`): if the service holds all its units, it counts
+as landed without being sent.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from .._json import dumps_batch
 from .._progress import progress_for
 from .._transport import FilePart, MultipartFactory, Transport
 from .budget import MAX_BODY_BYTES_IN_FLIGHT, ByteBudget
-from .journal import UploadJournal, batch_key
+from .journal import BatchJournal, JournalRecord, batch_key
+from .probe import BatchProbe
 
 __all__ = [
     "BulkUpload",
@@ -184,18 +187,25 @@ def checked_stream(checks: UnitChecks[U], units: AnyIterable[Any]) -> AnyIterabl
 class _Batch(Generic[U]):
     """One request's worth of units, and its request once built (dropped once it is sent).
 
-    ``key`` is its journal key when the upload keeps a journal; ``landed`` says that an
-    earlier run sent it (its request is then never built).
+    ``key`` is its journal key when the upload keeps a journal; ``recorded`` what the journal
+    holds of it from an earlier run (its request is never built if it landed).
     """
 
-    __slots__ = ("error", "key", "landed", "request", "units")
+    __slots__ = ("error", "key", "recorded", "request", "units")
 
-    def __init__(self, units: list[U], key: str | None = None, landed: bool = False) -> None:
+    def __init__(
+        self, units: list[U], key: str | None = None, recorded: JournalRecord | None = None
+    ) -> None:
         self.units = units
         self.key = key
-        self.landed = landed
+        self.recorded = recorded
         self.request: Request | None = None
         self.error: ValueError | None = None
+
+    @property
+    def landed(self) -> bool:
+        """An earlier run sent it and recorded its answer."""
+        return self.recorded is not None and self.recorded.landed
 
 
 class _Batcher(Generic[U]):
@@ -212,7 +222,7 @@ class _Batcher(Generic[U]):
         units: AnyIterable[U],
         *,
         checked_whole: bool,
-        journal: UploadJournal | None = None,
+        journal: BatchJournal | None = None,
         route: str = "",
     ) -> None:
         self._lanes = lanes
@@ -257,7 +267,7 @@ class _Batcher(Generic[U]):
         self._buffers[lane] = []
         ordinal = self._formed[lane]
         self._formed[lane] = ordinal + 1
-        batch = self._journaled(lane, ordinal, units)
+        batch = await self._journaled(lane, ordinal, units)
         self._pending[id(batch)] = batch
         if batch.landed:
             return batch  # an earlier run sent it: nothing to check, build or send
@@ -269,12 +279,12 @@ class _Batcher(Generic[U]):
             batch.error = exc  # this batch's failure, like a request that failed
         return batch
 
-    def _journaled(self, lane: Lane[U], ordinal: int, units: list[U]) -> _Batch[U]:
+    async def _journaled(self, lane: Lane[U], ordinal: int, units: list[U]) -> _Batch[U]:
         if self._journal is None:
             return _Batch(units)
         index = list(self._lanes.all).index(lane)
         key = batch_key(self._route, index, ordinal, [unit.reference_id for unit in units])
-        return _Batch(units, key, self._journal.landed(key))
+        return _Batch(units, key, await self._journal.lookup(key))
 
     def taken(self, batch: _Batch[U]) -> None:
         """A worker has the batch: it will land or fail, no longer unsent."""
@@ -322,12 +332,15 @@ class BulkUpload:
         checks: UnitChecks[U],
         lanes: Lanes[U],
         tally: Tally[R],
-        journal: UploadJournal | None = None,
+        journal: BatchJournal | None = None,
+        probe: BatchProbe[U] | None = None,
     ) -> R:
         """POST every unit in batches; return the tally of the answers.
 
         With a ``journal``, the batches it records as landed are not sent (their recorded
-        answers are tallied) and each batch that lands is recorded before it counts.
+        answers are tallied), each batch is recorded in doubt before it is sent and landed
+        before it counts, and a batch an earlier run left in doubt is first checked with
+        ``probe`` (without a probe, it is sent again).
 
         Raises the checks' ``ValidationError`` for bad input (for a list before any request;
         for a stream when it is met, after the batches in flight are over), and
@@ -355,8 +368,8 @@ class BulkUpload:
             async def send(batch: _Batch[U]) -> None:
                 batcher.taken(batch)
                 if batch.landed:
-                    assert journal is not None and batch.key is not None
-                    tally.add(journal.answer(batch.key))
+                    assert batch.recorded is not None
+                    tally.add(batch.recorded.answer)
                     task.advance(len(batch.units))
                     return
                 if batch.error is not None:
@@ -364,15 +377,14 @@ class BulkUpload:
                 request, batch.request = batch.request, None
                 assert request is not None
                 try:
-                    answer = await self.transport.request(
-                        "POST", self.route, content=request.content, multipart=request.multipart
-                    )
+                    if journal is None or batch.key is None:
+                        answer = await self._post(request)
+                    else:
+                        answer = await self._post_journaled(batch, request, journal, probe)
                 finally:
                     budget.release(request.budgeted)
                     # The body goes now, not when the worker takes its next batch.
                     del request
-                if journal is not None and batch.key is not None:
-                    await journal.record(batch.key, answer)
                 tally.add(answer)
                 task.advance(len(batch.units))
 
@@ -382,6 +394,34 @@ class BulkUpload:
             unsent = [unit.reference_id for unit in batcher.unsent()]
             raise _upload_error(checks.noun, failures, tally.result(), unsent)
         return tally.result()
+
+    async def _post(self, request: Request) -> Any:
+        return await self.transport.request(
+            "POST", self.route, content=request.content, multipart=request.multipart
+        )
+
+    async def _post_journaled(
+        self,
+        batch: _Batch[U],
+        request: Request,
+        journal: BatchJournal,
+        probe: BatchProbe[U] | None,
+    ) -> Any:
+        """Send a batch the journal tracks: in doubt before the request, landed after it.
+
+        A batch already in doubt (an earlier run sent it, no answer recorded) is probed first:
+        when the service holds all its units, the probe's answer stands for the service's.
+        """
+        assert batch.key is not None
+        if batch.recorded is None:
+            await journal.record_in_doubt(batch.key)
+            answer = await self._post(request)
+        elif probe is not None and await probe.stored(batch.units):
+            answer = probe.answer(batch.units)
+        else:
+            answer = await self._post(request)
+        await journal.record_landed(batch.key, answer)
+        return answer
 
 
 def _upload_error(

@@ -29,6 +29,7 @@ from .._session import SessionSource
 from .._slice_requests import build_slice_payload, enum_wire_value, slice_filters
 from .._upload import (
     AnnotationUploader,
+    BatchJournal,
     ItemUploader,
     check_duplicate_reference_ids,
     upload_ndjson,
@@ -213,7 +214,7 @@ class Dataset(Resource):
         local_files_per_upload_request: int = 10,
         *,
         progress: bool | None = None,
-        journal: str | PathLike[str] | None = None,
+        journal: str | PathLike[str] | BatchJournal | None = None,
     ) -> UploadResponse | AsyncJob:
         """Appends items to the dataset.
 
@@ -234,9 +235,12 @@ class Dataset(Resource):
         ``asynchronous`` says. Items and scenes cannot be mixed; a dataset refuses the kind it
         was not created for.
 
-        ``journal`` (keyword-only) is a file that records each batch that landed, so that a
-        run cut short (a crash, a kill) can be run again with the same input and the same
-        ``journal``: the batches it recorded are not sent again. Synchronous uploads only.
+        ``journal`` (keyword-only) is a file that records each batch sent and each batch that
+        landed, so that a run cut short (a crash, a kill) can be run again with the same input
+        and the same ``journal``: the batches that landed are not sent again, and those that
+        were in flight are sent again only if the service does not hold all their items (a
+        batch found stored counts its items as ignored, or updated with ``update=True``).
+        Instead of a path, any :class:`~nucleus_async.BatchJournal`. Synchronous uploads only.
         """
         scenes, items = await split_scenes(items, dataset_id=self.id, is_scene=self._is_scene)
         if journal is not None and (scenes or asynchronous):
@@ -556,7 +560,7 @@ class Dataset(Resource):
         local_files_per_upload_request: int = 10,
         *,
         progress: bool | None = None,
-        journal: str | PathLike[str] | None = None,
+        journal: str | PathLike[str] | BatchJournal | None = None,
     ) -> dict[str, Any] | AsyncJob:
         """Uploads ground truth annotations to the dataset.
 
@@ -593,9 +597,12 @@ class Dataset(Resource):
             local_files_per_upload_request: Number of local files to upload in each request
               (default 10, the maximum); lower it if local segmentations time out.
             progress: Keyword-only; show a progress bar (``None``: the client's setting).
-            journal: Keyword-only; a file recording each batch that landed, so that a run cut
-              short can be run again with the same input and journal without resending them.
-              Synchronous uploads only.
+            journal: Keyword-only; a file recording each batch sent and each that landed, so
+              that a run cut short can be run again with the same input and journal without
+              resending what landed (a batch in flight at the cut is sent again only if the
+              service does not hold all its annotations; found stored, they count as ignored,
+              or processed with ``update=True``), or any
+              :class:`~nucleus_async.BatchJournal`. Synchronous uploads only.
 
         Returns:
             If synchronous, the answers of every batch folded together (counters summed,
@@ -649,7 +656,7 @@ class Dataset(Resource):
         *,
         trained_slice_id: str | None = None,
         progress: bool | None = None,
-        journal: str | PathLike[str] | None = None,
+        journal: str | PathLike[str] | BatchJournal | None = None,
     ) -> dict[str, Any] | AsyncJob:
         """Uploads predictions and associates them with an existing Model.
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, cast
 
 from nucleus_async import (
     Annotation,
+    BatchJournal,
     DatasetInfo,
     DatasetItem,
     EmbeddingIndex,
@@ -145,7 +146,7 @@ class Dataset(_rt.SyncResource):
         local_files_per_upload_request: int = 10,
         *,
         progress: bool | None = None,
-        journal: str | PathLike[str] | None = None,
+        journal: str | PathLike[str] | BatchJournal | None = None,
     ) -> UploadResponse | AsyncJob:
         """Appends items to the dataset.
 
@@ -166,9 +167,12 @@ class Dataset(_rt.SyncResource):
         ``asynchronous`` says. Items and scenes cannot be mixed; a dataset refuses the kind it
         was not created for.
 
-        ``journal`` (keyword-only) is a file that records each batch that landed, so that a
-        run cut short (a crash, a kill) can be run again with the same input and the same
-        ``journal``: the batches it recorded are not sent again. Synchronous uploads only.
+        ``journal`` (keyword-only) is a file that records each batch sent and each batch that
+        landed, so that a run cut short (a crash, a kill) can be run again with the same input
+        and the same ``journal``: the batches that landed are not sent again, and those that
+        were in flight are sent again only if the service does not hold all their items (a
+        batch found stored counts its items as ignored, or updated with ``update=True``).
+        Instead of a path, any :class:`~nucleus_sync.BatchJournal`. Synchronous uploads only.
         """
         return cast(
             "UploadResponse | AsyncJob",
@@ -181,7 +185,7 @@ class Dataset(_rt.SyncResource):
                     asynchronous,
                     local_files_per_upload_request,
                     progress=progress,
-                    journal=journal,
+                    journal=_rt.unwrap(journal),
                 ),
                 self,
             ),
@@ -404,7 +408,7 @@ class Dataset(_rt.SyncResource):
         local_files_per_upload_request: int = 10,
         *,
         progress: bool | None = None,
-        journal: str | PathLike[str] | None = None,
+        journal: str | PathLike[str] | BatchJournal | None = None,
     ) -> dict[str, Any] | AsyncJob:
         """Uploads ground truth annotations to the dataset.
 
@@ -441,9 +445,12 @@ class Dataset(_rt.SyncResource):
             local_files_per_upload_request: Number of local files to upload in each request
               (default 10, the maximum); lower it if local segmentations time out.
             progress: Keyword-only; show a progress bar (``None``: the client's setting).
-            journal: Keyword-only; a file recording each batch that landed, so that a run cut
-              short can be run again with the same input and journal without resending them.
-              Synchronous uploads only.
+            journal: Keyword-only; a file recording each batch sent and each that landed, so
+              that a run cut short can be run again with the same input and journal without
+              resending what landed (a batch in flight at the cut is sent again only if the
+              service does not hold all its annotations; found stored, they count as ignored,
+              or processed with ``update=True``), or any
+              :class:`~nucleus_sync.BatchJournal`. Synchronous uploads only.
 
         Returns:
             If synchronous, the answers of every batch folded together (counters summed,
@@ -480,7 +487,7 @@ class Dataset(_rt.SyncResource):
                     remote_files_per_upload_request,
                     local_files_per_upload_request,
                     progress=progress,
-                    journal=journal,
+                    journal=_rt.unwrap(journal),
                 ),
                 self,
             ),
@@ -498,7 +505,7 @@ class Dataset(_rt.SyncResource):
         *,
         trained_slice_id: str | None = None,
         progress: bool | None = None,
-        journal: str | PathLike[str] | None = None,
+        journal: str | PathLike[str] | BatchJournal | None = None,
     ) -> dict[str, Any] | AsyncJob:
         """Uploads predictions and associates them with an existing Model.
 
@@ -563,7 +570,7 @@ class Dataset(_rt.SyncResource):
                     local_files_per_upload_request,
                     trained_slice_id=trained_slice_id,
                     progress=progress,
-                    journal=journal,
+                    journal=_rt.unwrap(journal),
                 ),
                 self,
             ),
