@@ -53,6 +53,21 @@ async def test_annotate_reports_processed_counts(items: Any) -> None:
     assert result["annotations_ignored"] == 0
 
 
+async def test_one_journal_skips_the_same_boxes_but_sends_other_boxes_on_the_same_items(
+    items: Any, tmp_path: Path
+) -> None:
+    # Batch keys digest each unit's identity (reference id and annotation id), not only the
+    # items it lands on: a journal reused for other boxes on the same items skips nothing.
+    journal = tmp_path / "boxes.journal"
+    first = await items.annotate([box(r, annotation_id="a") for r in REFS], journal=journal)
+    again = await items.annotate([box(r, annotation_id="a") for r in REFS], journal=journal)
+    other = await items.annotate([box(r, 5, annotation_id="b") for r in REFS], journal=journal)
+    assert first["annotations_processed"] == again["annotations_processed"] == 5
+    assert other["annotations_processed"] == 5 and other["annotations_ignored"] == 0
+    stored = await items.refloc(REFS[0])
+    assert sorted(a.annotation_id for a in stored["annotations"]["box"]) == ["a", "b"]
+
+
 async def test_every_geometry_type_round_trips_through_refloc(items: Any) -> None:
     units = [
         box("img_0", annotation_id="b1", metadata={"color": "red"}),

@@ -31,8 +31,10 @@ under way are written and ``fsync``-ed together by the next one (a group commit)
 ``max_concurrency`` batches in flight the cost is shared, not multiplied.
 
 A batch's key digests the route, its lane (the kind of batch), its ordinal in that lane and
-the reference ids it holds: the same input with the same batch sizes gives the same keys,
-another dataset or another input gives others, so one journal may serve several uploads.
+the identity of each unit it holds (:func:`unit_identity`: for annotations and predictions
+the reference id *and* the annotation id): the same input with the same batch sizes gives the
+same keys, another dataset or another input gives others (other boxes on the same items
+included), so one journal may serve several uploads.
 """
 
 from __future__ import annotations
@@ -59,20 +61,38 @@ __all__ = [
     "UploadJournal",
     "batch_key",
     "journal_at",
+    "unit_identity",
 ]
 
 #: Where a caller keeps the journal of an upload (``journal=`` of the upload methods).
 JournalPath = str | os.PathLike[str]
 
 
-def batch_key(route: str, lane: int, ordinal: int, reference_ids: Sequence[str]) -> str:
-    """The key of a batch: stable across runs of the same input, distinct across uploads."""
+def batch_key(route: str, lane: int, ordinal: int, identities: Sequence[str]) -> str:
+    """The key of a batch: stable across runs of the same input, distinct across uploads.
+
+    ``identities`` are its units' :func:`unit_identity`.
+    """
     digest = hashlib.sha256()
     digest.update(f"{route}\n{lane}\n{ordinal}\n".encode())
-    for ref in reference_ids:
-        digest.update(ref.encode())
+    for identity in identities:
+        digest.update(identity.encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def unit_identity(unit: Any) -> str:
+    """What tells a unit apart from another of the same upload, as text stable across runs.
+
+    An annotation's or prediction's ``duplicate_key()`` (its reference id with its annotation
+    id, so other boxes on the same items make other batches, and a box's default id follows
+    its geometry), else the type, reference id and label (items, categories).
+    """
+    duplicate_key = getattr(unit, "duplicate_key", None)
+    key = duplicate_key() if duplicate_key is not None else None
+    if key is not None:
+        return repr(key)
+    return f"{type(unit).__name__}\0{unit.reference_id}\0{getattr(unit, 'label', '')}"
 
 
 @attrs.frozen

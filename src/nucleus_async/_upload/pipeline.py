@@ -41,7 +41,7 @@ from .._json import dumps_batch
 from .._progress import progress_for
 from .._transport import FilePart, MultipartFactory, Transport
 from .budget import MAX_BODY_BYTES_IN_FLIGHT, ByteBudget
-from .journal import BatchJournal, JournalRecord, batch_key
+from .journal import BatchJournal, JournalRecord, batch_key, unit_identity
 from .probe import BatchProbe
 
 __all__ = [
@@ -283,7 +283,7 @@ class _Batcher(Generic[U]):
         if self._journal is None:
             return _Batch(units)
         index = list(self._lanes.all).index(lane)
-        key = batch_key(self._route, index, ordinal, [unit.reference_id for unit in units])
+        key = batch_key(self._route, index, ordinal, [unit_identity(unit) for unit in units])
         return _Batch(units, key, await self._journal.lookup(key))
 
     def taken(self, batch: _Batch[U]) -> None:
