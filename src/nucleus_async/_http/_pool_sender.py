@@ -26,6 +26,8 @@ __all__ = ["PoolSender"]
 
 #: Seconds an idle connection is kept alive: httpx's default.
 KEEPALIVE_EXPIRY = 5.0
+#: Parsed URLs remembered: a bulk upload sends to the same route over and over.
+_PARSED_URLS = 64
 
 
 class PoolSender:
@@ -49,6 +51,9 @@ class PoolSender:
             headers={"User-Agent": user_agent}, transport=httpx.AsyncBaseTransport()
         ).headers
         self._cookies = httpx.Cookies()
+        # httpx's URL parsing is a third of building a request; signed URLs are each new, so
+        # the memory is emptied when full rather than kept in use order.
+        self._urls: dict[str, httpx.URL] = {}
         self.is_closed = False
 
     def __repr__(self) -> str:
@@ -75,11 +80,16 @@ class PoolSender:
         headers: Mapping[str, str],
     ) -> httpx.Request:
         """The request ``httpx.AsyncClient.build_request`` would build (raises httpx's errors)."""
+        parsed = self._urls.get(url)
+        if parsed is None:
+            if len(self._urls) >= _PARSED_URLS:
+                self._urls.clear()
+            parsed = self._urls[url] = httpx.URL(url)
         merged = httpx.Headers(self._headers)
         merged.update(headers)
         return httpx.Request(
             method,
-            url,
+            parsed,
             content=content,
             files=files,
             headers=merged,
