@@ -10,6 +10,7 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 
@@ -31,9 +32,10 @@ def answer(
 class RawRequest:
     """One request as received: its head (request line and headers) and its body."""
 
-    def __init__(self, head: bytes, body: bytes, reader: asyncio.StreamReader) -> None:
+    def __init__(self, head: bytes, body: bytes, reader: asyncio.StreamReader, sock: Any) -> None:
         self.head = head
         self.body = body
+        self.socket = sock  # the server's end, for socket options
         self._reader = reader
 
     async def until_the_client_hangs_up(self) -> None:
@@ -84,7 +86,7 @@ class RawServer:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 body = await reader.readexactly(_content_length(head))
-                request = RawRequest(head, body, reader)
+                request = RawRequest(head, body, reader, writer.get_extra_info("socket"))
                 self.requests.append(request)
                 self.unanswered += 1
                 try:
