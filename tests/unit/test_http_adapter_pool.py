@@ -105,6 +105,27 @@ async def test_concurrent_requests_never_open_more_than_max_connections() -> Non
         await server.wait_for(lambda: server.open == 0)
 
 
+async def test_a_full_pool_closes_an_idle_connection_to_open_one_to_another_host() -> None:
+    async def held(request: RawRequest) -> bytes:
+        await other.release.wait()
+        return answer()
+
+    async with raw_server(ok) as first, raw_server(held) as other:
+        client, endpoint = client_for(first, max_concurrency=2)  # 4 open at most, 2 idle
+        async with anyio.create_task_group() as tg:
+            for _ in range(2):
+                tg.start_soon(get, client, f"{endpoint}/x")
+        assert first.open == 2  # both kept idle
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(get, client, f"http://127.0.0.1:{other.port}/v1/x")
+            await other.wait_for(lambda: other.unanswered == 3)
+            await first.wait_for(lambda: first.open == 1)  # one idle evicted for the third
+            other.release.set()
+        assert first.accepted + other.accepted == 5
+        await client.aclose()
+
+
 async def test_a_request_cancelled_mid_answer_closes_its_connection() -> None:
     async def hang_on_request(request: RawRequest) -> bytes | None:
         if request.target.endswith("/hang"):
