@@ -48,33 +48,18 @@ socket_is_readable` does the same with :mod:`select`).
 
 from __future__ import annotations
 
-from ._client import HTTPClient, PreparedRequest
-from ._interface import (
-    ASGIApp,
-    ASGITransport,
-    ConnectFailure,
-    ConnectionLost,
-    FileBody,
-    FilePart,
-    InvalidURL,
-    Response,
-    TimeoutFailure,
-    TransportFailure,
-)
-from ._library import library_version
-
-__all__ = [
-    "ASGIApp",
-    "ASGITransport",
-    "ConnectFailure",
-    "ConnectionLost",
-    "FileBody",
-    "FilePart",
-    "HTTPClient",
-    "InvalidURL",
-    "PreparedRequest",
-    "Response",
-    "TimeoutFailure",
-    "TransportFailure",
-    "library_version",
-]
+# Re-exported with redundant aliases rather than listed in ``__all__``: the sync facade's
+# generator takes the ``__all__`` of every subpackage as public API, and these are internals.
+from ._client import HTTPClient as HTTPClient
+from ._client import PreparedRequest as PreparedRequest
+from ._interface import ASGIApp as ASGIApp
+from ._interface import ASGITransport as ASGITransport
+from ._interface import ConnectFailure as ConnectFailure
+from ._interface import ConnectionLost as ConnectionLost
+from ._interface import FileBody as FileBody
+from ._interface import FilePart as FilePart
+from ._interface import InvalidURL as InvalidURL
+from ._interface import Response as Response
+from ._interface import TimeoutFailure as TimeoutFailure
+from ._interface import TransportFailure as TransportFailure
+from ._library import library_version as library_version
