@@ -22,9 +22,8 @@ import anyio
 import httpx
 import pytest
 
-from nucleus_async import _http
 from nucleus_async._config import ClientConfig
-from nucleus_async._http import ASGITransport, HTTPClient
+from nucleus_async._http import ASGITransport, HTTPClient, _socket_check
 from nucleus_async._retry import RetryPolicy
 from nucleus_async._transport import Transport
 
@@ -81,30 +80,30 @@ def transport_to(server: LoopbackServer) -> Transport:
 def readable_checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Every answer of the adapter's ``is_readable`` check, in order."""
     answers: list[bool] = []
-    check = _http._socket_is_readable
+    check = _socket_check.socket_is_readable
 
     def spy(sock: socket.socket) -> bool:
         answers.append(check(sock))
         return answers[-1]
 
-    monkeypatch.setattr(_http, "_socket_is_readable", spy)
+    monkeypatch.setattr(_socket_check, "socket_is_readable", spy)
     return answers
 
 
 # -- privates 1 and 2: where httpx keeps its pools and their network backend ------------------
+# (only a client with a proxy sends through httpx.AsyncClient; without, the adapter's own pool)
 
 
-def test_the_client_default_pool_gets_the_socket_check_backend() -> None:
-    client = HTTPClient(ClientConfig(api_key=KEY), user_agent="ua", auth_headers={})
-    assert client.socket_check_installed
-    assert len(client._pools) == 1
-    assert isinstance(client._pools[0]._network_backend, _http._SocketCheckBackend)
-
-
-def test_proxied_pools_get_the_socket_check_backend_too(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_proxied_clients_pools_get_the_socket_check_backend(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     client = HTTPClient(ClientConfig(api_key=KEY), user_agent="ua", auth_headers={})
-    assert len(client._pools) == 2  # direct, and the proxy mount httpx built from the env
+    assert client.socket_check_installed
+    pools = client._sender._pools
+    assert len(pools) == 2  # direct, and the proxy mount httpx built from the env
+    for pool in pools:
+        assert isinstance(pool._network_backend, _socket_check.SocketCheckBackend)
 
 
 def test_an_in_process_client_has_no_pool_to_change() -> None:
@@ -117,6 +116,7 @@ def test_an_in_process_client_has_no_pool_to_change() -> None:
 
 
 # -- private 3: httpcore asks an idle connection's stream whether it is readable --------------
+# (through the adapter's own pool: its connections' has_expired)
 
 
 async def test_httpcore_consults_the_socket_check_before_reusing_a_connection(
@@ -153,12 +153,12 @@ async def test_a_connection_the_server_closed_is_detected_and_never_reused(
 def test_the_socket_check_sees_data_and_a_closed_peer() -> None:
     ours, theirs = socket.socketpair()
     with ours, theirs:
-        assert not _http._socket_is_readable(ours)
+        assert not _socket_check.socket_is_readable(ours)
         theirs.sendall(b"x")
-        assert _http._socket_is_readable(ours)
+        assert _socket_check.socket_is_readable(ours)
         ours.recv(1)
         theirs.close()
-        assert _http._socket_is_readable(ours)
+        assert _socket_check.socket_is_readable(ours)
 
 
 # -- private 4: the spent stream frees a response's request without the cyclic collector ------

@@ -1,0 +1,197 @@
+"""HTTPClient: the adapter's entry point, one pooled client per core client."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import anyio
+
+from .._config import ClientConfig
+from ._interface import (
+    ASGITransport,
+    ConnectFailure,
+    ConnectionLost,
+    FileBody,
+    FilePart,
+    InvalidURL,
+    Response,
+    TimeoutFailure,
+    TransportFailure,
+)
+from ._library import import_library
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._httpx_sender import HttpxSender
+    from ._pool_sender import PoolSender
+
+__all__ = ["HTTPClient", "PreparedRequest"]
+
+#: Bytes read from a :class:`FileBody` at a time.
+_FILE_CHUNK = 256 * 1024
+
+
+class PreparedRequest:
+    """A request built by :meth:`HTTPClient.build`, ready for one :meth:`HTTPClient.send`."""
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: httpx.Request) -> None:
+        self._request = request
+
+
+class HTTPClient:
+    """One pooled HTTP client: timeouts, connection limits, user agent and TLS from the config.
+
+    ``auth_headers`` are added to every request built with ``authenticated=True``.
+    ``transport`` sends to an in-process ASGI app instead of the network. Building the client
+    makes no network call. Network sends go through the adapter's own connection pool, unless
+    the environment configures a proxy: then through ``httpx.AsyncClient``, as in-process.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        user_agent: str,
+        auth_headers: Mapping[str, str],
+        transport: ASGITransport | None = None,
+    ) -> None:
+        import_library()  # before the senders' modules import httpx
+        t = config.timeouts
+        self._auth_headers = auth_headers
+        self._in_process = transport is not None
+        self._read_timeout = t.read
+        self._timeouts = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
+        self._sender: PoolSender | HttpxSender
+        if transport is None and not _proxy_configured():
+            from ._pool_sender import PoolSender
+
+            self._sender = PoolSender(config, user_agent=user_agent)
+        else:
+            from ._httpx_sender import HttpxSender
+
+            self._sender = HttpxSender(config, user_agent=user_agent, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"<HTTPClient {'in-process' if self._in_process else 'pooled'}>"
+
+    @property
+    def is_closed(self) -> bool:
+        return self._sender.is_closed
+
+    @property
+    def timeouts(self) -> dict[str, float | None]:
+        """The timeouts in force: ``connect``, ``read``, ``write`` and ``pool`` seconds."""
+        return dict(self._timeouts)
+
+    @property
+    def socket_check_installed(self) -> bool:
+        """True when pooled connections are checked with the adapter's socket check."""
+        return self._sender.socket_check_installed
+
+    def busy_connections(self) -> int:
+        """Pooled connections serving a request now (neither idle nor closed)."""
+        return self._sender.busy_connections()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections. Idempotent."""
+        await self._sender.aclose()
+
+    def build(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | FileBody | None = None,
+        parts: Sequence[FilePart] | None = None,
+        authenticated: bool = True,
+    ) -> PreparedRequest:
+        """A request to send once; raises :class:`InvalidURL` if the URL cannot be sent.
+
+        ``parts`` are encoded as ``multipart/form-data`` (``body`` must then be None).
+        """
+        import httpx
+
+        all_headers = dict(headers)
+        if authenticated:
+            all_headers.update(self._auth_headers)
+        content: bytes | AsyncIterator[bytes] | None
+        if isinstance(body, FileBody):
+            content = _file_chunks(body.path)
+            all_headers["Content-Length"] = str(body.length)  # streamed, not chunked
+        else:
+            content = body
+        invalid: str | None = None
+        try:
+            return PreparedRequest(
+                self._sender.build(method, url, content=content, files=parts, headers=all_headers)
+            )
+        except httpx.InvalidURL as exc:
+            invalid = str(exc)
+        # Raised here, outside the except clause: the library's exception is not chained.
+        raise InvalidURL(invalid)
+
+    async def send(self, prepared: PreparedRequest) -> Response:
+        """Send and read the whole answer; the connection is released, also on cancellation.
+
+        Raises a :class:`TransportFailure` when no answer came.
+        """
+        import httpcore
+        import httpx
+
+        failure: TransportFailure
+        try:
+            return await self._sender.send(prepared._request)
+        except (httpx.TimeoutException, httpcore.TimeoutException) as exc:
+            failure = TimeoutFailure(type(exc).__name__, str(exc))
+        except (httpx.ConnectError, httpcore.ConnectError) as exc:
+            failure = ConnectFailure(type(exc).__name__, str(exc))
+        except (
+            httpx.NetworkError,
+            httpx.RemoteProtocolError,
+            httpcore.NetworkError,
+            httpcore.RemoteProtocolError,
+        ) as exc:
+            # RemoteProtocolError is mostly a keep-alive connection the server dropped.
+            failure = ConnectionLost(type(exc).__name__, str(exc))
+        except (
+            httpx.HTTPError,
+            httpcore.ProtocolError,
+            httpcore.ProxyError,
+            httpcore.UnsupportedProtocol,
+        ) as exc:
+            # Proxy, protocol and decoding errors: retrying would fail the same way.
+            failure = TransportFailure(type(exc).__name__, str(exc))
+        except TimeoutError as exc:
+            if not self._in_process:
+                raise
+            failure = TimeoutFailure(
+                type(exc).__name__,
+                str(exc) or f"no answer within the read timeout ({self._read_timeout} s)",
+            )
+        except ConnectionError as exc:
+            if not self._in_process:
+                raise
+            failure = ConnectionLost(type(exc).__name__, str(exc) or "connection dropped")
+        # Raised here, outside the except clauses: the library's exception is not chained.
+        raise failure
+
+
+def _proxy_configured() -> bool:
+    """True when httpx (``trust_env``) would send through a proxy from the environment."""
+    proxies = urllib.request.getproxies()
+    if "*" in (host.strip() for host in proxies.get("no", "").split(",")):
+        return False  # NO_PROXY=* turns every proxy off
+    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+
+
+async def _file_chunks(path: str | os.PathLike[str]) -> AsyncIterator[bytes]:
+    async with await anyio.open_file(path, "rb") as file:
+        while chunk := await file.read(_FILE_CHUNK):
+            yield chunk
