@@ -343,6 +343,9 @@ def main(argv: list[str] | None = None) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
+    # Listening before the endpoint is printed: a client that connects at once is queued, not
+    # refused (uvicorn would only start listening once its loop runs).
+    sock.listen(2048)
     port = sock.getsockname()[1]
     try:
         import uvloop  # noqa: F401 -- the bench extra: the sink must outpace the clients

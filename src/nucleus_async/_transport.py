@@ -1,6 +1,6 @@
 """The transport: the retry loop over the HTTP adapter, error mapping, auth and logging.
 
-The HTTP library itself is behind :mod:`._http` (the only module that imports it), so
+The HTTP library itself is behind :mod:`._http` (the only package that imports it), so
 swapping it is a one-module change; this module sees neutral requests, responses and failures.
 
 Secrets: the credentials live in one :class:`_Credentials` object whose repr is redacted; the
