@@ -194,6 +194,18 @@ async def test_asynchronous_append_refuses_local_files(dataset: Any, tmp_path: P
         await dataset.append(local_items(tmp_path, 1), asynchronous=True)
 
 
+async def test_a_streamed_asynchronous_append_refuses_local_files_and_bad_items(
+    dataset: Any, tmp_path: Path
+) -> None:
+    # A generator takes the per-item fast path: it must refuse what a list is refused for.
+    with pytest.raises(nucleus.ValidationError, match="local path"):
+        await dataset.append(iter(local_items(tmp_path, 1)), asynchronous=True)
+    changed = remote_items(2)
+    changed[1].reference_id = ""  # changed after it was built (and checked)
+    with pytest.raises(nucleus.ValidationError, match="reference_id"):
+        await dataset.append(iter(changed), asynchronous=True)
+
+
 async def test_items_generator_pages_with_any_page_size(dataset: Any) -> None:
     await dataset.append(remote_items(7))
     for page_size in (1, 3, 7, 100):
