@@ -20,16 +20,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-__all__ = ["dumps", "dumps_batch", "dumps_lines", "dumps_text", "use_orjson"]
+__all__ = [
+    "UNITS_PER_PIECE",
+    "batch_pieces",
+    "dumps",
+    "dumps_batch",
+    "dumps_lines",
+    "dumps_text",
+    "use_orjson",
+]
 
 # One encoder (``json.dumps`` with options builds a new one per call).
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode
 
 #: Units turned into payload dicts at a time by ``dumps_batch``: bounds the dicts alive at once.
-_DUMPS_CHUNK = 256
+UNITS_PER_PIECE = 256
 
 #: orjson's float text differs from the standard library's below 1e-4 only: ``0.0000…`` for
 #: 1e-5 <= x < 1e-4 (Python writes ``1e-05``) and a one-digit exponent below that (``1e-7``
@@ -135,24 +143,37 @@ def dumps_batch(
     """
     # One list of byte pieces, joined once: the finished body and the pieces (which add up
     # to it) are the only copies.
+    return b"".join(batch_pieces(head, key, units, payload, tail, finite=finite))
+
+
+def batch_pieces(
+    head: Mapping[str, Any],
+    key: str,
+    units: Sequence[Any],
+    payload: Callable[[Any], Any],
+    tail: Mapping[str, Any] | None = None,
+    *,
+    finite: bool = False,
+) -> Iterator[bytes]:
+    """The pieces of :func:`dumps_batch`'s body, one chunk of ``UNITS_PER_PIECE`` units at a
+    time, so a caller may let other work run between them."""
     try:
-        parts: list[bytes] = [b"{"]
+        opening: list[bytes] = [b"{"]
         for k, v in head.items():
-            parts += (_encode(k).encode(), b":", _encode(v).encode(), b",")
-        parts += (_encode(key).encode(), b":[")
-        for start in range(0, len(units), _DUMPS_CHUNK):
+            opening += (_encode(k).encode(), b":", _encode(v).encode(), b",")
+        opening += (_encode(key).encode(), b":[")
+        yield b"".join(opening)
+        for start in range(0, len(units), UNITS_PER_PIECE):
             if start:
-                parts.append(b",")
-            parts.append(
-                _array_items(
-                    [payload(unit) for unit in units[start : start + _DUMPS_CHUNK]], finite
-                )
+                yield b","
+            yield _array_items(
+                [payload(unit) for unit in units[start : start + UNITS_PER_PIECE]], finite
             )
-        parts.append(b"]")
+        closing: list[bytes] = [b"]"]
         for k, v in (tail or {}).items():
-            parts += (b",", _encode(k).encode(), b":", _encode(v).encode())
-        parts.append(b"}")
-        return b"".join(parts)
+            closing += (b",", _encode(k).encode(), b":", _encode(v).encode())
+        closing.append(b"}")
+        yield b"".join(closing)
     except ValueError as exc:
         raise ValueError(f"Payload is not valid JSON (NaN or infinity?): {exc}") from None
 

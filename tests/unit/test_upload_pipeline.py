@@ -22,6 +22,7 @@ import pytest
 import nucleus_async
 from nucleus_async import LocalFileNotFoundError, NotFoundError, UploadError, ValidationError
 from nucleus_async._config import ClientConfig
+from nucleus_async._json import UNITS_PER_PIECE
 from nucleus_async._transport import FilePart, Transport
 from nucleus_async._upload.budget import MAX_BODY_BYTES_IN_FLIGHT, ByteBudget
 from nucleus_async._upload.files import missing_files, multipart_parts
@@ -418,18 +419,28 @@ async def test_a_body_that_cannot_be_encoded_fails_its_batch_without_a_request(
 # -- the byte budget on its own -----------------------------------------------------------
 
 
+def body(data: bytes) -> Callable[[], Awaitable[bytes]]:
+    """A body maker for the budget (an encoder that may yield between pieces)."""
+
+    async def make() -> bytes:
+        await anyio.lowlevel.checkpoint()
+        return data
+
+    return make
+
+
 async def test_the_budget_lets_one_body_through_even_over_the_limit() -> None:
     budget = ByteBudget(10)
-    assert await budget.build(1, lambda: b"x" * 50) == b"x" * 50
+    assert await budget.build(1, body(b"x" * 50)) == b"x" * 50
 
 
 async def test_the_budget_builds_the_next_body_only_once_room_is_freed() -> None:
     budget = ByteBudget(10)
-    await budget.build(1, lambda: b"x" * 8)
+    await budget.build(1, body(b"x" * 8))
     built = anyio.Event()
 
     async def second() -> None:
-        await budget.build(1, lambda: b"y" * 8)
+        await budget.build(1, body(b"y" * 8))
         built.set()
 
     async with anyio.create_task_group() as tg:
@@ -450,3 +461,31 @@ async def test_a_file_gone_between_check_and_read_names_its_unit(tmp_path: Path)
         await thing_parts([Thing("here", path=str(present)), Thing("late", path=gone)])
     assert str(caught.value) == f"[late] path: local file {gone!r} does not exist"
     assert caught.value.filename == gone
+
+
+async def test_a_large_body_lets_other_tasks_run_between_its_pieces() -> None:
+    # While a 5,000-unit body is encoded, the requests in flight must keep moving: the loop
+    # runs other tasks between the body's pieces (and not at all for a small body).
+    lane: JsonLane[dict[str, Any]] = JsonLane(5_000, "annotations", dict)
+    ticks = 0
+    done = anyio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await anyio.lowlevel.checkpoint()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ticker)
+        await anyio.lowlevel.checkpoint()
+        before = ticks
+        small = await lane.request([{"i": 1}], ByteBudget(1 << 20))
+        after_small = ticks
+        large = await lane.request([{"i": i} for i in range(5_000)], ByteBudget(1 << 20))
+        after_large = ticks
+        done.set()
+    assert after_small == before  # one piece: built without a pause
+    assert after_large - after_small >= 5_000 // UNITS_PER_PIECE
+    assert json.loads(small.content or b"") == {"annotations": [{"i": 1}]}
+    assert len(json.loads(large.content or b"")["annotations"]) == 5_000

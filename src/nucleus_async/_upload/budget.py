@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import anyio
 
@@ -34,12 +34,12 @@ class ByteBudget:
         self._per_unit = 0.0
         self._freed = anyio.Event()
 
-    async def build(self, units: int, make: Callable[[], bytes]) -> bytes:
+    async def build(self, units: int, make: Callable[[], Awaitable[bytes]]) -> bytes:
         """Wait for room for a body of ``units`` units, build it, count its real size."""
         estimate = int(units * self._per_unit)
         await self._acquire(estimate)
         try:
-            body = make()
+            body = await make()
         except BaseException:
             self.release(estimate)
             raise
