@@ -30,7 +30,17 @@ def sign_in(browser: webdriver.Chrome, console: str, key: str) -> None:
     assert browser.current_url.endswith("/console/login")
     browser.find_element(By.ID, "key").send_keys(key)
     browser.find_element(By.ID, "sign-in").click()
-    browser.find_element(By.CLASS_NAME, "brand")  # the page after the redirect
+    # The page after the redirect. Waited for, not looked up at once: on a loaded machine the
+    # form's POST and the redirect can still be under way when ``click()`` returns.
+    shown(browser, By.CLASS_NAME, "brand")
+
+
+def shown(browser: webdriver.Chrome, by: str, value: str, seconds: float = 30) -> WebElement:
+    """The element once the page shows it (generous bound: a loaded 2-core machine)."""
+    found: list[WebElement] = WebDriverWait(browser, seconds).until(
+        lambda b: b.find_elements(by, value)
+    )
+    return found[0]
 
 
 def open_item(browser: webdriver.Chrome, uploaded: Uploaded, reference_id: str) -> None:
@@ -38,7 +48,7 @@ def open_item(browser: webdriver.Chrome, uploaded: Uploaded, reference_id: str) 
     cards = browser.find_elements(By.CSS_SELECTOR, "#items li.card")
     card = next(c for c in cards if c.find_element(By.CLASS_NAME, "ref").text == reference_id)
     card.find_element(By.TAG_NAME, "a").click()
-    browser.find_element(By.ID, "canvas")
+    shown(browser, By.ID, "canvas")
 
 
 def boxes(browser: webdriver.Chrome, layer: str) -> list[WebElement]:
