@@ -267,10 +267,18 @@ async def test_self_signed_certificate_is_refused_unless_verification_is_off(
     self_signed_tls_server: int,
 ) -> None:
     endpoint = f"https://127.0.0.1:{self_signed_tls_server}/v1/nucleus"
-    async with _client(endpoint) as strict:
-        with pytest.raises(nucleus_async.NucleusConnectionError) as caught:
-            await strict.create_dataset("x", is_scene=False)
-    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value) or "certificate" in str(caught.value)
+    # Refused every time; the reason names the certificate. (On a loaded machine one attempt
+    # in several hundred runs came back as a bare ReadError from the one-connection-at-a-time
+    # server's side of the handshake: up to three attempts, every one refused.)
+    reasons = []
+    for _ in range(3):
+        async with _client(endpoint) as strict:
+            with pytest.raises(nucleus_async.NucleusConnectionError) as caught:
+                await strict.create_dataset("x", is_scene=False)
+        reasons.append(str(caught.value))
+        if "CERTIFICATE_VERIFY_FAILED" in reasons[-1] or "certificate" in reasons[-1]:
+            break
+    assert any("certificate" in r or "CERTIFICATE_VERIFY_FAILED" in r for r in reasons), reasons
     async with _client(endpoint, verify_ssl=False) as lax:
         dataset = await lax.create_dataset("x", is_scene=False)
     assert dataset.id == "ds_tls"
