@@ -7,8 +7,8 @@ from typing import Any
 
 from ._errors import ValidationError
 from ._iterables import AnyIterable, map_each
-from ._upload import REMOTE_PREFIXES, check_duplicate_reference_ids, is_local_item
-from ._wire.payloads import bulk_payload, dataset_item_payload
+from ._upload import check_duplicate_reference_ids, is_local_item
+from ._wire.payloads import bulk_payload
 from .types import DatasetItem
 
 __all__ = ["async_item_payloads", "check_async_items"]
@@ -63,18 +63,6 @@ def async_item_payloads(
     seen: set[int] = set()
 
     def checked_payload(item: Any) -> dict[str, Any]:
-        if type(item) is DatasetItem and not privacy_mode:
-            # The usual item of a million-item stream, checked and encoded with the fewest
-            # calls: the same checks as ``_check_async_item``, the same payload as the hook.
-            item.validate()
-            location = item.image_location or item.pointcloud_location
-            if not (location and location.startswith(REMOTE_PREFIXES)) and item.is_local:
-                _check_async_item(item, privacy_mode)  # raises the local-path error
-            key = hash(item.reference_id)
-            if key in seen:
-                raise _repeated(item)
-            seen.add(key)
-            return dataset_item_payload(item)
         _check_async_item(item, privacy_mode)
         key = hash(item.reference_id)
         if key in seen:

@@ -8,7 +8,6 @@ subpackage as public API, and these are internals.
 from __future__ import annotations
 
 from .annotations import AnnotationUploader as AnnotationUploader
-from .items import REMOTE_PREFIXES as REMOTE_PREFIXES
 from .items import ItemUploader as ItemUploader
 from .items import check_duplicate_reference_ids as check_duplicate_reference_ids
 from .items import is_local_item as is_local_item

@@ -25,7 +25,7 @@ from .journal import JournalOption, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
 from .probe import ItemProbe
 
-__all__ = ["REMOTE_PREFIXES", "ItemUploader", "check_duplicate_reference_ids", "is_local_item"]
+__all__ = ["ItemUploader", "check_duplicate_reference_ids", "is_local_item"]
 
 
 def check_duplicate_reference_ids(items: Sequence[DatasetItem]) -> None:
@@ -117,13 +117,13 @@ class _ItemChecks:
 
 #: Location prefixes that are certainly remote (the scheme is one the service fetches); anything
 #: else goes through ``DatasetItem.is_local`` (a full URL parse, ~25 µs, the top per-item cost).
-REMOTE_PREFIXES = ("s3://", "gs://", "https://", "http://")
+_REMOTE_PREFIXES = ("s3://", "gs://", "https://", "http://")
 
 
 def is_local_item(item: DatasetItem) -> bool:
     """``item.is_local``, answered without a URL parse for the usual remote schemes."""
     location = item.image_location or item.pointcloud_location
-    if location and location.startswith(REMOTE_PREFIXES):
+    if location and location.startswith(_REMOTE_PREFIXES):
         return False
     return item.is_local
 
