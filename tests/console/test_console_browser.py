@@ -45,8 +45,17 @@ def shown(browser: webdriver.Chrome, by: str, value: str, seconds: float = 30) -
 
 def open_item(browser: webdriver.Chrome, uploaded: Uploaded, reference_id: str) -> None:
     browser.get(f"{uploaded.console}console/datasets/{uploaded.sample.dataset_id}")
-    cards = browser.find_elements(By.CSS_SELECTOR, "#items li.card")
-    card = next(c for c in cards if c.find_element(By.CLASS_NAME, "ref").text == reference_id)
+
+    def card_of_item(b: webdriver.Chrome) -> WebElement | None:
+        cards = b.find_elements(By.CSS_SELECTOR, "#items li.card")
+        return next(
+            (c for c in cards if c.find_element(By.CLASS_NAME, "ref").text == reference_id), None
+        )
+
+    # Waited for (generous bound: a loaded 2-core machine), naming the page on a timeout.
+    card: WebElement = WebDriverWait(browser, 30).until(
+        card_of_item, message=f"no card of {reference_id} on {browser.current_url}"
+    )
     card.find_element(By.TAG_NAME, "a").click()
     shown(browser, By.ID, "canvas")
 
