@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from ._errors import OutcomeUnknownError
+from ._errors import NucleusError, OutcomeUnknownError
 from ._transport import Transport
 
 __all__ = ["create_once", "dataset_ids_named", "model_ids_named", "slice_ids_named"]
@@ -42,7 +42,11 @@ async def create_once(
         try:
             return await transport.request("POST", route, payload)
         except OutcomeUnknownError as unknown:
-            found = tuple(await find())
+            try:
+                found = tuple(await find())
+            except (NucleusError, UnreadableListing) as lookup:
+                # Not knowing what exists is not "nothing exists": never send again blind.
+                raise _unlooked(unknown, what, lookup) from unknown.cause
             if found or not unknown.settled or attempt >= policy.max_attempts:
                 raise _named(unknown, what, found) from unknown.cause
         # The service finished the request and nothing of this identity exists: the create
@@ -74,21 +78,55 @@ def _named(unknown: OutcomeUnknownError, what: str, found: tuple[str, ...]) -> O
     )
 
 
+def _unlooked(unknown: OutcomeUnknownError, what: str, lookup: Exception) -> OutcomeUnknownError:
+    return OutcomeUnknownError(
+        f"{what} may have been created: its answer was lost ({unknown.cause}), and looking for "
+        f"it failed too ({lookup}). It was not created again; look for it before retrying.",
+        method=unknown.method,
+        route=unknown.route,
+        cause=unknown.cause,
+        settled=unknown.settled,
+    )
+
+
+class UnreadableListing(ValueError):
+    """A listing came back in a shape no version of the service answers with."""
+
+
+def _rows(response: Any, route: str, key: str) -> list[dict[str, Any]]:
+    """The rows of a listing, bare or under ``key``; rows that are not objects are left out.
+
+    A listing in any other shape raises :class:`UnreadableListing`: reading it as empty would
+    tell :func:`create_once` that nothing exists, and a create would be sent again blind.
+    """
+    if isinstance(response, dict) and key in response:
+        response = response[key]
+    if response is None:
+        return []
+    if not isinstance(response, list):
+        raise UnreadableListing(
+            f"GET {route} answered a {type(response).__name__}, not a list of {key}"
+        )
+    return [row for row in response if isinstance(row, dict)]
+
+
 async def dataset_ids_named(transport: Transport, name: str) -> list[str]:
     """Ids of the datasets this key sees that are called ``name``."""
     response = await transport.request("GET", "dataset/details")
-    return [str(row["id"]) for row in response or [] if row.get("name") == name]
+    rows = _rows(response, "dataset/details", "datasets")
+    return [str(row["id"]) for row in rows if row.get("name") == name and "id" in row]
 
 
 async def model_ids_named(transport: Transport, name: str, reference_id: str) -> list[str]:
     """Ids of the models with this name and reference id."""
     response = await transport.request("GET", "models/")
-    rows = response.get("models", []) if isinstance(response, dict) else response or []
     return [
         str(row["id"])
-        for row in rows
+        for row in _rows(response, "models/", "models")
         # Model JSON names the reference id ``ref_id`` (reference 3.10).
-        if row.get("name") == name and row.get("ref_id", row.get("reference_id")) == reference_id
+        if row.get("name") == name
+        and row.get("ref_id", row.get("reference_id")) == reference_id
+        and "id" in row
     ]
 
 
@@ -97,6 +135,6 @@ async def slice_ids_named(transport: Transport, slices_route: str, name: str) ->
     response = await transport.request("GET", slices_route)
     return [
         str(row.get("id") or row.get("slice_id"))
-        for row in response or []
-        if row.get("name") == name
+        for row in _rows(response, slices_route, "slices")
+        if row.get("name") == name and (row.get("id") or row.get("slice_id"))
     ]

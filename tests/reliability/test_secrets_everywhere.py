@@ -200,6 +200,28 @@ def test_tls_verification_is_on_by_default(monkeypatch: pytest.MonkeyPatch) -> N
     assert nucleus_async.NucleusClient(SECRET, verify_ssl=False).config.verify_ssl is False
 
 
+def _read_request(conn: ssl.SSLSocket) -> bytes:
+    """One HTTP/1.1 request: its headers, then as many body bytes as Content-Length says."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 @pytest.fixture
 def self_signed_tls_server(tmp_path: Any) -> Iterator[int]:
     """A TLS server on 127.0.0.1 with a self-signed certificate, answering one JSON reply."""
@@ -246,7 +268,10 @@ def self_signed_tls_server(tmp_path: Any) -> Iterator[int]:
                 continue
             try:
                 with context.wrap_socket(raw, server_side=True) as conn:
-                    conn.recv(65536)
+                    # The whole request is read before the answer: a socket closed with unread
+                    # bytes sends a reset, which the client may see before the answer (a bare
+                    # ReadError on a loaded machine).
+                    _read_request(conn)
                     body = b'{"dataset_id":"ds_tls","name":"x"}'
                     conn.sendall(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
