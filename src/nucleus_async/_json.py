@@ -30,6 +30,8 @@ __all__ = [
     "dumps_batch",
     "dumps_lines",
     "dumps_text",
+    "orjson_differs",
+    "orjson_encoder",
     "use_orjson",
 ]
 
@@ -49,7 +51,7 @@ _ORJSON_DECIMAL_SMALL_FLOAT = b"0.0000"
 _ORJSON_EXPONENT_SMALL_FLOAT = re.compile(rb"e-[1-9][,}\]]")
 
 
-def _orjson_differs(encoded: bytes) -> bool:
+def orjson_differs(encoded: bytes) -> bool:
     """Whether orjson's ``encoded`` may differ from the standard library's text."""
     return (
         _ORJSON_DECIMAL_SMALL_FLOAT in encoded
@@ -90,7 +92,7 @@ def _orjson_exact(array: bytes, payloads: list[Any], finite: bool) -> bool:
     ``finite`` payloads, the text is read back, and NaN and infinity, read back as ``None``,
     compare unequal (so do tuples, read back as lists: the standard library then decides, with
     the same bytes)."""
-    if _orjson_differs(array):
+    if orjson_differs(array):
         return False
     if finite or b"null" not in array:
         return True
@@ -98,7 +100,8 @@ def _orjson_exact(array: bytes, payloads: list[Any], finite: bool) -> bool:
     return bool(_orjson_loads(array) == payloads)
 
 
-def _fast_encoder() -> Callable[..., bytes] | None:
+def orjson_encoder() -> Callable[..., bytes] | None:
+    """``orjson.dumps`` when bulk bodies use it (see :func:`use_orjson`), else None."""
     if not _decided:
         use_orjson(True)
     return _orjson_dumps
@@ -114,7 +117,7 @@ def dumps(payload: Any) -> bytes:
 
 def _array_items(payloads: list[Any], finite: bool) -> bytes:
     """The members of a JSON array of ``payloads``, without the brackets."""
-    fast = _fast_encoder()
+    fast = orjson_encoder()
     if fast is not None:
         try:
             encoded = fast(payloads)
@@ -154,9 +157,14 @@ def batch_pieces(
     tail: Mapping[str, Any] | None = None,
     *,
     finite: bool = False,
+    text: Callable[[Sequence[Any]], bytes | None] | None = None,
 ) -> Iterator[bytes]:
     """The pieces of :func:`dumps_batch`'s body, one chunk of ``UNITS_PER_PIECE`` units at a
-    time, so a caller may let other work run between them."""
+    time, so a caller may let other work run between them.
+
+    ``text``, if given, writes a chunk's array members directly (the same bytes as encoding
+    the payloads) or answers None to let the payloads be encoded.
+    """
     try:
         opening: list[bytes] = [b"{"]
         for k, v in head.items():
@@ -166,8 +174,12 @@ def batch_pieces(
         for start in range(0, len(units), UNITS_PER_PIECE):
             if start:
                 yield b","
-            yield _array_items(
-                [payload(unit) for unit in units[start : start + UNITS_PER_PIECE]], finite
+            chunk = units[start : start + UNITS_PER_PIECE]
+            written = text(chunk) if text is not None else None
+            yield (
+                written
+                if written is not None
+                else _array_items([payload(unit) for unit in chunk], finite)
             )
         closing: list[bytes] = [b"]"]
         for k, v in (tail or {}).items():
@@ -184,7 +196,7 @@ def dumps_lines(payloads: Iterable[Any], *, finite: bool = False) -> bytes:
     ``finite`` as in :func:`dumps_batch`.
     """
     chunk = list(payloads)
-    fast = _fast_encoder()
+    fast = orjson_encoder()
     if fast is not None:
         option = _APPEND_NEWLINE
         try:

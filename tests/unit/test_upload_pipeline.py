@@ -75,17 +75,33 @@ async def things_exist(units: Sequence[Thing]) -> None:
 
 
 class ThingLanes:
-    """Things with a path go two files a request; the rest go in JSON batches of two."""
+    """Things with a path go two files a request; the rest go in JSON batches of two.
 
-    def __init__(self, parts: Callable[[Sequence[Thing]], Awaitable[Sequence[FilePart]]]) -> None:
+    ``by_class_lane`` names the lane ``by_class`` answers for every class: "json" or "files"
+    when a test's things all take it (the pipeline then cuts a list in slices), None to make
+    the pipeline sort each unit.
+    """
+
+    def __init__(
+        self,
+        parts: Callable[[Sequence[Thing]], Awaitable[Sequence[FilePart]]],
+        by_class_lane: str | None = None,
+    ) -> None:
         self.json: JsonLane[Thing] = JsonLane(
             2, "things", lambda t: {"id": t.reference_id, "value": t.value}, {"update": False}
         )
         self.files: FileLane[Thing] = FileLane(2, parts, things_exist)
         self.all: tuple[Lane[Thing], ...] = (self.json, self.files)
+        self._by_class_lane = by_class_lane
 
     def of(self, unit: Thing) -> Lane[Thing]:
         return self.files if unit.path else self.json
+
+    def by_class(self, cls: type) -> Lane[Thing] | None:
+        if self._by_class_lane is None:
+            return None
+        lane: Lane[Thing] = self.json if self._by_class_lane == "json" else self.files
+        return lane
 
 
 class Landed:
@@ -167,9 +183,11 @@ async def upload(
     parts: Callable[[Sequence[Thing]], Awaitable[Sequence[FilePart]]] = thing_parts,
     progress: bool | None = False,
     bytes_in_flight: int = MAX_BODY_BYTES_IN_FLIGHT,
+    by_class_lane: str | None = None,
 ) -> Landed:
     bulk = BulkUpload(transport, ROUTE, concurrency, progress, bytes_in_flight)
-    return await bulk.run(units, checks=ThingChecks(), lanes=ThingLanes(parts), tally=Landed())
+    lanes = ThingLanes(parts, by_class_lane)
+    return await bulk.run(units, checks=ThingChecks(), lanes=lanes, tally=Landed())
 
 
 def fail_first_batch(server: Server) -> None:
@@ -184,10 +202,11 @@ def fail_first_batch(server: Server) -> None:
 # -- batching -----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("by_class_lane", [None, "json"])
 async def test_units_go_in_full_batches_of_their_lane_and_the_rest_at_the_end(
-    server: Server, transport: Transport
+    server: Server, transport: Transport, by_class_lane: str | None
 ) -> None:
-    landed = await upload(transport, things(5))
+    landed = await upload(transport, things(5), by_class_lane=by_class_lane)
     assert landed.count == 5
     assert sorted(len(body["things"]) for body in server.json_bodies) == [1, 2, 2]
     assert all(set(body) == {"update", "things"} for body in server.json_bodies)
@@ -253,15 +272,16 @@ async def test_a_stream_stops_at_its_first_bad_unit_after_the_batches_before_it_
     assert sorted(sent) == ["t0", "t1", "t2", "t3"]
 
 
+@pytest.mark.parametrize("by_class_lane", [None, "files"])
 async def test_local_files_of_a_list_are_all_checked_before_any_request(
-    server: Server, transport: Transport, tmp_path: Path
+    server: Server, transport: Transport, tmp_path: Path, by_class_lane: str | None
 ) -> None:
     present = tmp_path / "a.png"
     present.write_bytes(b"png")
     units = [Thing(f"f{i}", path=str(present)) for i in range(4)]
     units.append(Thing("gone", path=str(tmp_path / "gone.png")))
     with pytest.raises(NotFoundError, match="gone"):
-        await upload(transport, units)
+        await upload(transport, units, by_class_lane=by_class_lane)
     assert server.requests == []
 
 
@@ -377,13 +397,14 @@ async def test_a_failed_batch_is_reported_with_its_units_and_error_beside_what_l
     assert error.partial.count == 2
 
 
+@pytest.mark.parametrize("by_class_lane", [None, "json"])
 async def test_every_unit_of_a_list_is_landed_failed_or_unsent(
-    server: Server, transport: Transport
+    server: Server, transport: Transport, by_class_lane: str | None
 ) -> None:
     fail_first_batch(server)
     units = things(10)
     with pytest.raises(UploadError) as caught:
-        await upload(transport, units, concurrency=1)
+        await upload(transport, units, concurrency=1, by_class_lane=by_class_lane)
     error = caught.value
     failed = [ref for batch, _ in error.failed_batches for ref in batch]
     sent = [ref for body in server.json_bodies for ref in refs_of(body)]

@@ -23,6 +23,7 @@ from .._errors import DuplicateIDError, LocalFileNotFoundError, ValidationError
 from .._iterables import AnyIterable, map_each
 from .._json import dumps
 from .._transport import FilePart, Transport
+from .._wire.box_text import plain_boxes_text
 from .._wire.payloads import bulk_payload
 from ..types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
 from ..types.base import may_repeat
@@ -193,7 +194,7 @@ class _AnnotationLanes:
             remote_files_per_request, "segmentations", payload, head, tail, finite=True
         )
         self.geometry: JsonLane[Annotation] = JsonLane(
-            batch_size, "annotations", payload, head, tail, finite=True
+            batch_size, "annotations", payload, head, tail, finite=True, text=plain_boxes_text
         )
         self.all: tuple[Lane[Annotation], ...] = (
             self.local_masks,
@@ -205,6 +206,10 @@ class _AnnotationLanes:
         if isinstance(unit, SegmentationAnnotation):
             return self.local_masks if is_local_path(unit.mask_url) else self.remote_masks
         return self.geometry
+
+    def by_class(self, cls: type) -> Lane[Annotation] | None:
+        # A segmentation's lane depends on its mask (local or remote); every other type's not.
+        return None if issubclass(cls, SegmentationAnnotation) else self.geometry
 
 
 class AnnotationUploader:

@@ -172,6 +172,9 @@ class _ItemLanes:
     def of(self, item: DatasetItem) -> Lane[DatasetItem]:
         return self.local if is_local_item(item) else self.remote
 
+    def by_class(self, cls: type) -> Lane[DatasetItem] | None:
+        return None  # an item's lane depends on its image location (local or remote)
+
 
 class _ItemTally:
     """The append answers folded into one ``UploadResponse``."""

@@ -115,6 +115,8 @@ class JsonLane(Generic[U]):
     #: Every float of a unit was checked finite before batching (validated units): the encoder
     #: may skip its NaN check (``batch_pieces(finite=True)``).
     finite: bool = attrs.field(default=False, kw_only=True)
+    #: Writes a piece of units' array members directly, or answers None (see ``batch_pieces``).
+    text: Callable[[Sequence[U]], bytes | None] | None = attrs.field(default=None, kw_only=True)
     #: Nothing local travels in a JSON batch.
     check_files: FileCheck[U] | None = attrs.field(default=None, init=False)
 
@@ -124,7 +126,7 @@ class JsonLane(Generic[U]):
 
     async def _encode(self, units: Sequence[U]) -> bytes:
         pieces = batch_pieces(
-            self.head, self.key, units, self.payload, self.tail, finite=self.finite
+            self.head, self.key, units, self.payload, self.tail, finite=self.finite, text=self.text
         )
         if len(units) <= UNITS_PER_PIECE:
             return b"".join(pieces)
@@ -161,6 +163,14 @@ class Lanes(Protocol[U_contra]):
     def all(self) -> Sequence[Lane[U_contra]]: ...
 
     def of(self, unit: U_contra) -> Lane[U_contra]: ...
+
+    def by_class(self, cls: type) -> Lane[U_contra] | None:
+        """The lane every unit of class ``cls`` takes, or None when it depends on the unit.
+
+        A list whose classes all take one lane is cut into batches without a look at each
+        unit (a tenth of a 100,000-box upload's CPU was sorting boxes one by one).
+        """
+        ...
 
 
 class UnitChecks(Protocol[U_co]):
@@ -237,9 +247,12 @@ class _Batcher(Generic[U]):
         checked_whole: bool,
         journal: BatchJournal | None = None,
         route: str = "",
+        only: Lane[U] | None = None,
     ) -> None:
         self._lanes = lanes
         self._units = units
+        #: The one lane every unit of a list checked whole takes, when known: cut in slices.
+        self._only = only
         self._checked_whole = checked_whole
         self._journal = journal
         self._route = route
@@ -252,6 +265,15 @@ class _Batcher(Generic[U]):
     async def batches(self, budget: ByteBudget) -> AsyncIterator[_Batch[U]]:
         units = self._units
         buffers, lane_of = self._buffers, self._lanes.of
+        only = self._only
+        if only is not None and isinstance(units, Sequence):
+            # The same batches, in the same order, as sorting each unit would form.
+            size = only.batch_size
+            for start in range(0, len(units), size):
+                buffers[only] = list(units[start : start + size])
+                self._read = min(start + size, len(units))
+                yield await self._batch(only, budget)
+            return
         # The loop body is written out twice (async and sync source) on purpose: a call per
         # unit, or an async generator step per unit of a list (``iterate``), is a tenth of a
         # 100,000-box upload's CPU.
@@ -312,8 +334,23 @@ class _Batcher(Generic[U]):
         return units
 
 
-async def _check_all_files(lanes: Lanes[U], units: Sequence[U]) -> None:
-    """Check the local files of a whole list before any request (one pass, one check a lane)."""
+def _only_lane(lanes: Lanes[U], units: Sequence[U]) -> Lane[U] | None:
+    """The one lane every unit of ``units`` takes, when their classes alone say so."""
+    found = {lanes.by_class(cls) for cls in set(map(type, units))}
+    if len(found) == 1 and None not in found:
+        return found.pop()
+    return None
+
+
+async def _check_all_files(lanes: Lanes[U], units: Sequence[U], only: Lane[U] | None) -> None:
+    """Check the local files of a whole list before any request (one pass, one check a lane).
+
+    ``only`` is the one lane every unit takes, if known: then no unit is looked at here.
+    """
+    if only is not None:
+        if only.check_files is not None:
+            await only.check_files(units)
+        return
     checked = [lane for lane in lanes.all if lane.check_files is not None]
     if not checked:
         return
@@ -363,9 +400,12 @@ class BulkUpload:
         total: int | None = None
         if isinstance(units, Sequence):
             listed = checks.check_list(units)
-            await _check_all_files(lanes, listed)
+            only = _only_lane(lanes, listed)
+            await _check_all_files(lanes, listed, only)
             total = len(listed)
-            batcher = _Batcher(lanes, listed, checked_whole=True, journal=journal, route=self.route)
+            batcher = _Batcher(
+                lanes, listed, checked_whole=True, journal=journal, route=self.route, only=only
+            )
         else:
             batcher = _Batcher(
                 lanes,
