@@ -10,6 +10,7 @@ from ._iterables import AnyIterable, map_each
 from ._upload import check_duplicate_reference_ids, is_local_item
 from ._wire.payloads import bulk_payload
 from .types import DatasetItem
+from .types.base import seen_keys
 
 __all__ = ["async_item_payloads", "check_async_items"]
 
@@ -60,14 +61,14 @@ def async_item_payloads(
     payload = bulk_payload()
     if isinstance(items, Sequence):
         return map(payload, check_async_items(items, privacy_mode=privacy_mode))
-    seen: set[int] = set()
+    seen = seen_keys()
 
     def checked_payload(item: Any) -> dict[str, Any]:
         _check_async_item(item, privacy_mode)
         key = hash(item.reference_id)
         if key in seen:
             raise _repeated(item)
-        seen.add(key)
+        seen[key] = None
         return payload(item)
 
     return map_each(checked_payload, items)

@@ -115,3 +115,82 @@ def _parts(payloads: list[Any], cap: int) -> int:
 async def _items(dataset: Any) -> Any:
     async for item in dataset.items_generator():
         yield item
+
+
+async def test_a_failed_disk_write_is_raised_and_its_spool_removed(
+    dataset: Any, spool_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Writes run in a worker thread while the next chunk is encoded: the error of one
+    # still reaches the caller, and the file goes.
+    real = signed._Part.create.__func__  # type: ignore[attr-defined]
+
+    async def failing_part(cls: Any) -> Any:
+        part = await real(cls)
+
+        class Full:
+            def write(self, chunk: bytes) -> int:
+                raise OSError(28, "No space left on device")
+
+            def close(self) -> None:
+                part_file.close()
+
+        part_file, part.file = part.file, Full()
+        return part
+
+    monkeypatch.setattr(signed._Part, "create", classmethod(failing_part))
+    with pytest.raises(OSError, match="No space left"):
+        await dataset.append(remote_items(3000), asynchronous=True)
+    assert list(spool_dir.iterdir()) == []
+
+
+async def test_a_cancelled_upload_waits_for_its_write_then_removes_its_spool(
+    aclient: Any, spool_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    # Cancellation is the async face's (a sync call cannot be cancelled from outside).
+    dataset = await aclient.create_dataset("cancelled", is_scene=False)
+    import anyio
+
+    release = threading.Event()
+    writing = threading.Event()
+    in_write: list[bool] = []
+    closed_during_write: list[bool] = []
+    real = signed._Part.create.__func__  # type: ignore[attr-defined]
+
+    async def slow_part(cls: Any) -> Any:
+        part = await real(cls)
+        file = part.file
+
+        class Slow:
+            def write(self, chunk: bytes) -> int:
+                in_write.append(True)
+                writing.set()
+                release.wait(10)
+                in_write.pop()
+                return file.write(chunk)
+
+            def close(self) -> None:
+                closed_during_write.append(bool(in_write))
+                file.close()
+
+        part.file = Slow()
+        return part
+
+    monkeypatch.setattr(signed._Part, "create", classmethod(slow_part))
+    upload = anyio.CancelScope()
+
+    async def cancellable_upload() -> None:
+        with upload:
+            await dataset.append(remote_items(5000), asynchronous=True)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(cancellable_upload)
+        await anyio.to_thread.run_sync(writing.wait, 10)
+        upload.cancel()
+        # The write still runs in its thread: the upload's cleanup must wait for it before
+        # closing the file (a close now would be seen by ``Slow.close``).
+        await anyio.sleep(0.05)
+        release.set()
+    assert closed_during_write and not any(closed_during_write)
+    assert list(spool_dir.iterdir()) == []

@@ -20,6 +20,7 @@ from .._json import dumps
 from .._transport import FilePart, Transport
 from .._wire.payloads import bulk_payload
 from ..types import DatasetItem, UploadResponse
+from ..types.base import seen_keys
 from .files import check_files_per_request, missing_files, multipart_parts
 from .journal import JournalOption, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
@@ -81,7 +82,7 @@ class _ItemChecks:
 
     def __init__(self, privacy_mode: bool) -> None:
         self._privacy_mode = privacy_mode
-        self._seen: set[str] = set()
+        self._seen = seen_keys()
 
     def check_list(self, units: Sequence[Any]) -> list[DatasetItem]:
         checked = [self._valid(item) for item in units]
@@ -96,7 +97,7 @@ class _ItemChecks:
                 field="reference_id",
                 obj=item.reference_id,
             )
-        self._seen.add(item.reference_id)
+        self._seen[item.reference_id] = None
         return item
 
     def _valid(self, item: object) -> DatasetItem:

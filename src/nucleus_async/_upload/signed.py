@@ -9,6 +9,7 @@ split into several parts, each one signed URL, one PUT and one job. A finished p
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import os
@@ -38,14 +39,19 @@ StartJob = Callable[[str], Awaitable[Any]]
 
 
 class _Part:
-    """One NDJSON file being spooled: its path, its open handle and the bytes written."""
+    """One NDJSON file being spooled: its path, its open handle and the bytes written.
 
-    __slots__ = ("file", "path", "size")
+    A write goes to disk in a worker thread while the next chunk is encoded: :meth:`write`
+    waits only for the write before it (a million-item upload waited ~0.6 s on its writes).
+    """
+
+    __slots__ = ("_writing", "file", "path", "size")
 
     def __init__(self, path: str, file: IO[bytes]) -> None:
         self.path = path
         self.file = file
         self.size = 0
+        self._writing: asyncio.Future[Any] | None = None
 
     @classmethod
     async def create(cls) -> _Part:
@@ -53,13 +59,28 @@ class _Part:
         return cls(path, os.fdopen(fd, "wb"))
 
     async def write(self, chunk: bytes) -> None:
-        await _in_thread(self.file.write, chunk)
+        await self._written()
+        loop = asyncio.get_running_loop()
+        self._writing = loop.run_in_executor(None, self.file.write, chunk)
         self.size += len(chunk)
 
+    async def _written(self) -> None:
+        """Wait for the write in progress; raise its error. A cancelled wait leaves the write
+        running and still tracked (shielded), so :meth:`remove` can wait for it."""
+        writing = self._writing
+        if writing is not None:
+            await asyncio.shield(writing)
+            self._writing = None
+
     async def close(self) -> None:
+        await self._written()
         await _in_thread(self.file.close)
 
     async def remove(self) -> None:
+        if self._writing is not None:
+            # The file is closed only once no thread writes to it (errors are moot now).
+            await asyncio.wait([self._writing])
+            self._writing = None
         self.file.close()  # already closed unless spooling failed; closing again is free
         await _in_thread(_unlink, self.path)
 
