@@ -18,6 +18,7 @@ another type or shape, a number orjson writes differently from the standard libr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from .._json import orjson_differs, orjson_encoder
@@ -33,27 +34,37 @@ _BOX = (
 )
 _BOX_END = _BOX + b"}"
 _BOX_WITH_CONFIDENCE = _BOX + b',"confidence":%b}'
-_NUMBERS = (int, float)
+_NUMBER_TYPES = {int, float}
+
+# Each step below runs over a whole piece in C (map, set, any, slicing): a Python test or
+# tuple per box cost as much as the encoding it enables.
+_METADATA = attrgetter("metadata")
+#: The text columns and the number columns, in the order they are encoded.
+_TEXTS = tuple(map(attrgetter, ("label", "reference_id", "annotation_id")))
+_GEOMETRY = tuple(map(attrgetter, ("x", "y", "width", "height")))
+_CONFIDENCE = attrgetter("confidence")
+#: The optional fields that must all be None, per class (``class_pdf``: predictions only).
+_UNSET_FIELDS = {
+    BoxAnnotation: ("embedding_vector", "track_reference_id", "_task_id"),
+    BoxPrediction: ("embedding_vector", "track_reference_id", "_task_id", "class_pdf"),
+}
+_UNSET = {
+    kind: (attrgetter(*fields), (None,) * len(fields)) for kind, fields in _UNSET_FIELDS.items()
+}
 
 
-def _plain(box: Any) -> bool:
-    """String ids and label, plain numbers, nothing optional set (``class_pdf`` included)."""
-    metadata = box.metadata
-    return (
-        type(metadata) is dict
-        and not metadata
-        and box.embedding_vector is None
-        and box.track_reference_id is None
-        and box._task_id is None
-        and type(box.label) is str
-        and type(box.reference_id) is str
-        and type(box.annotation_id) is str
-        and type(box.x) in _NUMBERS
-        and type(box.y) in _NUMBERS
-        and type(box.width) in _NUMBERS
-        and type(box.height) in _NUMBERS
-        and getattr(box, "class_pdf", None) is None
-    )
+def _all_plain(units: Sequence[Any], kind: type) -> bool:
+    """Every unit exactly of class ``kind``, with empty dict metadata and nothing optional set."""
+    if {*map(type, units)} != {kind}:
+        return False
+    metadata = [*map(_METADATA, units)]
+    if {*map(type, metadata)} != {dict} or any(metadata):
+        return False
+    unset, nothing = _UNSET[kind]
+    try:
+        return {*map(unset, units)} == {nothing}
+    except TypeError:
+        return False  # an unhashable value (an embedding list, a class_pdf dict) is set
 
 
 def plain_boxes_text(units: Sequence[Any]) -> bytes | None:
@@ -67,38 +78,39 @@ def plain_boxes_text(units: Sequence[Any]) -> bytes | None:
     if encode is None or not units:
         return None
     kind = type(units[0])
-    if kind is BoxPrediction:
-        with_confidence = units[0].confidence is not None
-    elif kind is BoxAnnotation:
-        with_confidence = False
-    else:
+    if kind not in _UNSET or not _all_plain(units, kind):
         return None
-    for box in units:
-        if type(box) is not kind or not _plain(box):
-            return None
-        if with_confidence:
-            if type(box.confidence) not in _NUMBERS:
-                return None
-        elif kind is BoxPrediction and box.confidence is not None:
-            return None
+    count = len(units)
+    strings = [value for column in _TEXTS for value in map(column, units)]
+    numbers = [value for column in _GEOMETRY for value in map(column, units)]
+    if {*map(type, strings)} != {str} or not {*map(type, numbers)} <= _NUMBER_TYPES:
+        return None
+    with_confidence = False
+    if kind is BoxPrediction:
+        confidences = [*map(_CONFIDENCE, units)]
+        if {*map(type, confidences)} <= _NUMBER_TYPES:
+            with_confidence = True
+            numbers += confidences
+        elif any(confidence is not None for confidence in confidences):
+            return None  # a mix of confidences and none, or not a plain number
     try:
-        strings = encode([v for b in units for v in (b.label, b.reference_id, b.annotation_id)])
-        if with_confidence:
-            numbers = encode(
-                [v for b in units for v in (b.x, b.y, b.width, b.height, b.confidence)]
-            )
-        else:
-            numbers = encode([v for b in units for v in (b.x, b.y, b.width, b.height)])
+        string_text = encode(strings)
+        number_text = encode(numbers)
     except TypeError:
         return None  # orjson refuses a value (a lone surrogate, an integer past 64 bits)
-    if orjson_differs(numbers):
+    if orjson_differs(number_text):
         return None
-    texts = iter(strings[2:-2].split(b'","'))
-    values = iter(numbers[1:-1].split(b","))
-    # zip takes from its iterators in argument order, so each row comes out in the holes'
-    # order: label, x, y, width, height, reference id, annotation id (, confidence).
-    if with_confidence:
-        rows = zip(texts, values, values, values, values, texts, texts, values, strict=True)
-        return b",".join([_BOX_WITH_CONFIDENCE % row for row in rows])
-    rows = zip(texts, values, values, values, values, texts, texts, strict=True)
-    return b",".join([_BOX_END % row for row in rows])
+    # Column after column: labels, reference ids, annotation ids; x, y, width, height (and
+    # confidences), each ``count`` long.
+    texts = string_text[2:-2].split(b'","')
+    values = number_text[1:-1].split(b",")
+    if len(texts) != len(strings) or len(values) != len(numbers):
+        return None  # cannot happen (see the module docstring); never a wrong body if it did
+    columns = [texts[i * count : (i + 1) * count] for i in range(3)]
+    columns += [values[i * count : (i + 1) * count] for i in range(5 if with_confidence else 4)]
+    labels, references, annotation_ids, xs, ys, widths, heights, *confidence = columns
+    rows = zip(
+        labels, xs, ys, widths, heights, references, annotation_ids, *confidence, strict=True
+    )
+    template = _BOX_WITH_CONFIDENCE if with_confidence else _BOX_END
+    return b",".join([template % row for row in rows])
