@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import urllib.request
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
-
-import anyio
 
 from .._config import ClientConfig
 from ._interface import (
@@ -24,15 +21,10 @@ from ._interface import (
 from ._library import import_library
 
 if TYPE_CHECKING:
-    import httpx
-
+    from ._h1_sender import H1Sender
     from ._httpx_sender import HttpxSender
-    from ._pool_sender import PoolSender
 
 __all__ = ["HTTPClient", "PreparedRequest"]
-
-#: Bytes read from a :class:`FileBody` at a time.
-_FILE_CHUNK = 256 * 1024
 
 
 class PreparedRequest:
@@ -40,8 +32,8 @@ class PreparedRequest:
 
     __slots__ = ("_request",)
 
-    def __init__(self, request: httpx.Request) -> None:
-        self._request = request
+    def __init__(self, request: object) -> None:
+        self._request = request  # the sender's own kind of request
 
 
 class HTTPClient:
@@ -67,11 +59,11 @@ class HTTPClient:
         self._in_process = transport is not None
         self._read_timeout = t.read
         self._timeouts = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
-        self._sender: PoolSender | HttpxSender
+        self._sender: H1Sender | HttpxSender
         if transport is None and not _proxy_configured():
-            from ._pool_sender import PoolSender
+            from ._h1_sender import H1Sender
 
-            self._sender = PoolSender(config, user_agent=user_agent)
+            self._sender = H1Sender(config, user_agent=user_agent)
         else:
             from ._httpx_sender import HttpxSender
 
@@ -121,16 +113,12 @@ class HTTPClient:
         all_headers = dict(headers)
         if authenticated:
             all_headers.update(self._auth_headers)
-        content: bytes | AsyncIterator[bytes] | None
         if isinstance(body, FileBody):
-            content = _file_chunks(body.path)
             all_headers["Content-Length"] = str(body.length)  # streamed, not chunked
-        else:
-            content = body
         invalid: str | None = None
         try:
             return PreparedRequest(
-                self._sender.build(method, url, content=content, files=parts, headers=all_headers)
+                self._sender.build(method, url, content=body, files=parts, headers=all_headers)
             )
         except httpx.InvalidURL as exc:
             invalid = str(exc)
@@ -189,9 +177,3 @@ def _proxy_configured() -> bool:
     if "*" in (host.strip() for host in proxies.get("no", "").split(",")):
         return False  # NO_PROXY=* turns every proxy off
     return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
-
-
-async def _file_chunks(path: str | os.PathLike[str]) -> AsyncIterator[bytes]:
-    async with await anyio.open_file(path, "rb") as file:
-        while chunk := await file.read(_FILE_CHUNK):
-            yield chunk
