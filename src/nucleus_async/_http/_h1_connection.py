@@ -202,7 +202,8 @@ class H1Connection(asyncio.Protocol):
         self._answer = answer
         self._begin(expect_body, read_timeout)
         try:
-            transport.write(head + body if body else head)
+            # One send of head and body (without joining them where asyncio can, 3.12+).
+            transport.writelines((head, body))
             if self._paused:
                 await self._until_writable(write_timeout)
             if file_chunks is not None:
@@ -333,7 +334,8 @@ class H1Connection(asyncio.Protocol):
             elif self._framing == _LENGTH:
                 if len(buffer) < self._remaining:
                     return
-                content = bytes(buffer[: self._remaining])
+                with memoryview(buffer) as view:  # one copy of a large body, not two
+                    content = bytes(view[: self._remaining])
                 del buffer[: self._remaining]
                 self._finish(content, keep_alive=self._keep_alive)
             elif self._framing == _CHUNKED:

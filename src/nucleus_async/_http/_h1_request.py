@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 import httpcore
+import httpx
 
 from ._interface import FileBody
 
@@ -41,7 +42,7 @@ class H1Request:
         self,
         *,
         method: str,
-        url: object,
+        url: httpx.URL,
         origin: tuple[str, str, int],
         head: bytes,
         body: bytes,

@@ -168,7 +168,6 @@ class H1Sender:
         headers = httpx.Headers(answer.headers)
         content = answer.content
         if "set-cookie" in headers:
-            assert isinstance(request.url, httpx.URL)
             self._cookies.extract_cookies(
                 httpx.Response(
                     answer.status,
