@@ -7,6 +7,7 @@ body, and cancellation. Real sockets, no mocks.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from pathlib import Path
 
@@ -36,7 +37,11 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def client_for(server: RawServer, **config: object) -> tuple[HTTPClient, str]:
-    endpoint = f"http://127.0.0.1:{server.port}/v1"
+    return client_for_port(server.port, **config)
+
+
+def client_for_port(port: int, **config: object) -> tuple[HTTPClient, str]:
+    endpoint = f"http://127.0.0.1:{port}/v1"
     client = HTTPClient(
         ClientConfig(endpoint=endpoint, api_key=KEY, **config),  # type: ignore[arg-type]
         user_agent="ua",
@@ -288,4 +293,31 @@ async def test_cancelled_requests_give_back_their_slots() -> None:
         # A pool timeout here would mean a slot leaked.
         for _ in range(3):
             assert (await get(client, f"{endpoint}/x")).status_code == 200
+        await client.aclose()
+
+
+async def test_an_answer_before_the_whole_body_is_the_outcome(tmp_path: Path) -> None:
+    upload = tmp_path / "big.bin"
+    upload.write_bytes(b"x" * (32 * 1024 * 1024))  # more than loopback socket buffers hold
+    refused = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\nConnection: close\r\n\r\nexpired"
+    release = asyncio.Event()
+
+    async def refuse_unread(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")  # the head only: the body is never taken
+        writer.write(refused)
+        await release.wait()
+        writer.close()
+
+    listener = await asyncio.start_server(refuse_unread, "127.0.0.1", 0)
+    async with listener:
+        port = listener.sockets[0].getsockname()[1]
+        timeouts = Timeouts(connect=30.0, read=30.0, write=0.2, pool=30.0)
+        client, endpoint = client_for_port(port, timeouts=timeouts)
+        request = client.build(
+            "PUT", f"{endpoint}/up", headers={}, body=FileBody(upload, upload.stat().st_size)
+        )
+        response = await client.send(request)
+        release.set()
+        assert (response.status_code, response.content) == (403, b"expired")
+        assert client.busy_connections() == 0
         await client.aclose()

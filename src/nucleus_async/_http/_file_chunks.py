@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import anyio
 
@@ -13,7 +13,7 @@ __all__ = ["file_chunks"]
 FILE_CHUNK = 256 * 1024
 
 
-async def file_chunks(path: str | os.PathLike[str]) -> AsyncIterator[bytes]:
+async def file_chunks(path: str | os.PathLike[str]) -> AsyncGenerator[bytes, None]:
     """The file's bytes from the start (opened afresh: each attempt sends it whole)."""
     async with await anyio.open_file(path, "rb") as file:
         while chunk := await file.read(FILE_CHUNK):

@@ -13,9 +13,10 @@ sending anything, makes it unusable (:attr:`H1Connection.reusable`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import anyio
@@ -180,7 +181,7 @@ class H1Connection(asyncio.Protocol):
         self,
         head: bytes,
         body: bytes,
-        file_chunks: AsyncIterator[bytes] | None,
+        file_chunks: AsyncGenerator[bytes, None] | None,
         file_length: int,
         *,
         expect_body: bool,
@@ -202,12 +203,20 @@ class H1Connection(asyncio.Protocol):
         self._answer = answer
         self._begin(expect_body, read_timeout)
         try:
-            # One send of head and body (without joining them where asyncio can, 3.12+).
-            transport.writelines((head, body))
-            if self._paused:
-                await self._until_writable(write_timeout)
-            if file_chunks is not None:
-                await self._write_file(file_chunks, file_length, write_timeout)
+            try:
+                # One send of head and body (without joining them where asyncio can, 3.12+).
+                transport.writelines((head, body))
+                if self._paused:
+                    await self._until_writable(write_timeout)
+                if file_chunks is not None:
+                    await self._write_file(file_chunks, file_length, write_timeout)
+            except (httpcore.NetworkError, httpcore.RemoteProtocolError, httpcore.WriteTimeout):
+                # A server may answer before taking the whole body (an expired signed URL's
+                # 403), then close: its answer is the outcome, as httpcore has it.
+                if answer.done() and not answer.cancelled() and answer.exception() is None:
+                    self._lost = self._lost or httpcore.WriteError("the body was cut short")
+                    return answer.result()
+                raise
             self._written = True
             if not answer.done() and read_timeout is not None:
                 self._last_read = loop.time()
@@ -233,19 +242,20 @@ class H1Connection(asyncio.Protocol):
         self._read_timeout = read_timeout
 
     async def _write_file(
-        self, chunks: AsyncIterator[bytes], length: int, timeout: float | None
+        self, chunks: AsyncGenerator[bytes, None], length: int, timeout: float | None
     ) -> None:
         sent = 0
-        async for chunk in chunks:
-            sent += len(chunk)
-            if sent > length:
-                raise httpcore.LocalProtocolError("Too much data for declared Content-Length")
-            if self._lost is not None:
-                raise self._lost
-            assert self._transport is not None
-            self._transport.write(chunk)
-            if self._paused:
-                await self._until_writable(timeout)
+        async with contextlib.aclosing(chunks):  # the file is closed also on failure
+            async for chunk in chunks:
+                sent += len(chunk)
+                if sent > length:
+                    raise httpcore.LocalProtocolError("Too much data for declared Content-Length")
+                if self._lost is not None:
+                    raise self._lost
+                assert self._transport is not None
+                self._transport.write(chunk)
+                if self._paused:
+                    await self._until_writable(timeout)
         if sent < length:
             raise httpcore.LocalProtocolError("Too little data for declared Content-Length")
 
