@@ -321,3 +321,21 @@ async def test_an_answer_before_the_whole_body_is_the_outcome(tmp_path: Path) ->
         assert (response.status_code, response.content) == (403, b"expired")
         assert client.busy_connections() == 0
         await client.aclose()
+
+
+def test_the_connections_work_on_uvloop() -> None:
+    # Ray's workers run event loops from uvloop, whose transports are not asyncio's classes.
+    import uvloop
+
+    async def ok(request: RawRequest) -> bytes:
+        return answer()
+
+    async def three_requests() -> int:
+        async with raw_server(ok) as server:
+            client, endpoint = client_for(server)
+            for _ in range(3):
+                assert (await get(client, f"{endpoint}/x")).status_code == 200
+            await client.aclose()
+        return server.accepted
+
+    assert uvloop.run(three_requests()) == 1

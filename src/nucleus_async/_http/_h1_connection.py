@@ -17,7 +17,7 @@ import contextlib
 import re
 import ssl
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import httpcore
@@ -124,8 +124,8 @@ class H1Connection(asyncio.Protocol):
     # -- asyncio.Protocol ------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports have asyncio.Transport's methods without deriving from it.
+        self._transport = cast(asyncio.Transport, transport)
         self._socket = transport.get_extra_info("socket")
 
     def data_received(self, data: bytes) -> None:
