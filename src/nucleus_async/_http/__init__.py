@@ -23,9 +23,10 @@ imported by :class:`HTTPClient` only. The fast path still uses httpx for what is
 subtle (URL parsing, multipart encoding, cookies, content decoding) and raises httpcore's
 exceptions, so :meth:`HTTPClient.send` maps both paths' failures the same way.
 
-Library privates this package relies on (1 to 4 on the library path only). Each is guarded
-(when one is missing, the library's own slower behaviour is kept; nothing fails) and pinned by
-``tests/unit/test_http_adapter_privates.py``, which fails loudly when a new httpx/httpcore
+Library privates this package relies on (1 to 4 on the library path only, 6 choosing it).
+Each is guarded (when one is missing, the library's own slower behaviour is kept; nothing
+fails) and pinned by ``tests/unit/test_http_adapter_privates.py`` (6 by
+``tests/unit/test_http_h1_selection.py``), which fail loudly when a new httpx/httpcore
 changes it:
 
 1. ``httpx.AsyncClient._transport`` / ``._mounts`` and ``httpx.AsyncHTTPTransport._pool``:
@@ -45,6 +46,10 @@ changes it:
    installed, which pulls in click, rich and pygments: two thirds of httpx's import time, paid
    by the first client. A placeholder stands in for ``httpx._main`` during that import
    (:func:`._library.import_library`).
+6. A test double such as respx replaces ``httpcore.AsyncConnectionPool.handle_async_request``,
+   ``httpcore.AsyncHTTPConnection.handle_async_request`` or ``httpx.AsyncClient.
+   _transport_for_url``; a client built meanwhile sends through httpx, where the double sees
+   its requests (:func:`._client._sending_replaced`).
 
 No longer relied on: ``httpcore._utils.is_socket_readable`` (:func:`._socket_check.
 socket_is_readable` does the same with :mod:`select`).

@@ -41,8 +41,9 @@ class HTTPClient:
 
     ``auth_headers`` are added to every request built with ``authenticated=True``.
     ``transport`` sends to an in-process ASGI app instead of the network. Building the client
-    makes no network call. Network sends go through the adapter's own connection pool, unless
-    the environment configures a proxy: then through ``httpx.AsyncClient``, as in-process.
+    makes no network call. Network sends go through the adapter's own HTTP/1.1, unless the
+    environment configures a proxy or a test double (respx) replaced the library's sending:
+    then through ``httpx.AsyncClient``, as in-process.
     """
 
     def __init__(
@@ -60,7 +61,7 @@ class HTTPClient:
         self._read_timeout = t.read
         self._timeouts = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
         self._sender: H1Sender | HttpxSender
-        if transport is None and not _proxy_configured():
+        if transport is None and not _proxy_configured() and not _sending_replaced():
             from ._h1_sender import H1Sender
 
             self._sender = H1Sender(config, user_agent=user_agent)
@@ -169,6 +170,26 @@ class HTTPClient:
             failure = ConnectionLost(type(exc).__name__, str(exc) or "connection dropped")
         # Raised here, outside the except clauses: the library's exception is not chained.
         raise failure
+
+
+def _sending_replaced() -> bool:
+    """True when a test double (respx) replaced how httpx or httpcore send (private 6).
+
+    Such a double sees only requests sent through the library, so the client then sends through
+    ``httpx.AsyncClient`` rather than its own HTTP/1.1, as it would through a proxy.
+    """
+    import httpcore
+    import httpx
+
+    senders = (
+        httpcore.AsyncConnectionPool.handle_async_request,
+        httpcore.AsyncHTTPConnection.handle_async_request,
+        getattr(httpx.AsyncClient, "_transport_for_url", None),
+    )
+    return any(
+        sender is not None and not sender.__module__.startswith(("httpcore.", "httpx."))
+        for sender in senders
+    )
 
 
 def _proxy_configured() -> bool:
