@@ -29,14 +29,14 @@ from nucleus_async._http import (
     TimeoutFailure,
     TransportFailure,
 )
+from nucleus_async._http._h1_sender import H1Sender
 from nucleus_async._http._httpx_sender import HttpxSender
-from nucleus_async._http._pool_sender import PoolSender
 from support.raw_http import RawRequest, answer, raw_server
 
 KEY = "test_key_0123456789"
 AUTH = {"Authorization": "Basic dGVzdF9rZXk6"}
 PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
-PATHS = [PoolSender, HttpxSender]
+PATHS = [H1Sender, HttpxSender]
 
 
 @pytest.fixture(autouse=True)
@@ -80,11 +80,11 @@ def test_a_proxy_in_the_environment_selects_the_httpx_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config = ClientConfig(api_key=KEY)
-    assert type(HTTPClient(config, user_agent="ua", auth_headers={})._sender) is PoolSender
+    assert type(HTTPClient(config, user_agent="ua", auth_headers={})._sender) is H1Sender
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
     assert type(HTTPClient(config, user_agent="ua", auth_headers={})._sender) is HttpxSender
     monkeypatch.setenv("NO_PROXY", "*")  # httpx ignores every proxy then
-    assert type(HTTPClient(config, user_agent="ua", auth_headers={})._sender) is PoolSender
+    assert type(HTTPClient(config, user_agent="ua", auth_headers={})._sender) is H1Sender
 
 
 # -- the bytes on the wire ----------------------------------------------------------------------
@@ -146,8 +146,8 @@ async def test_both_paths_send_the_same_bytes(
                 re.sub(rb"[0-9a-f]{32}", b"<boundary>", request.raw)
                 for request in server.requests[already:]
             ]
-    assert sent[PoolSender] == sent[HttpxSender]
-    login, get, *_ = sent[PoolSender]
+    assert sent[H1Sender] == sent[HttpxSender]
+    login, get, *_ = sent[H1Sender]
     assert login.startswith(b"GET /v1/login HTTP/1.1\r\nHost: 127.0.0.1:")
     for header in (b"Accept: */*", b"Accept-Encoding: gzip", b"Connection: keep-alive"):
         assert header in login

@@ -24,7 +24,7 @@ from nucleus_async._http import (
     Response,
     TransportFailure,
 )
-from nucleus_async._http._pool_sender import PoolSender
+from nucleus_async._http._h1_sender import H1Sender
 from support.raw_http import RawRequest, RawServer, answer, raw_server
 
 KEY = "test_key_0123456789"
@@ -47,7 +47,7 @@ def client_for(
         endpoint=endpoint, api_key=KEY, max_concurrency=max_concurrency, verify_ssl=verify_ssl
     )
     client = HTTPClient(config, user_agent="ua", auth_headers={})
-    assert isinstance(client._sender, PoolSender)
+    assert isinstance(client._sender, H1Sender)
     return client, endpoint
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import urllib.request
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
-
-import anyio
 
 from .._config import ClientConfig
 from ._interface import (
@@ -24,15 +21,10 @@ from ._interface import (
 from ._library import import_library
 
 if TYPE_CHECKING:
-    import httpx
-
+    from ._h1_sender import H1Sender
     from ._httpx_sender import HttpxSender
-    from ._pool_sender import PoolSender
 
 __all__ = ["HTTPClient", "PreparedRequest"]
-
-#: Bytes read from a :class:`FileBody` at a time.
-_FILE_CHUNK = 256 * 1024
 
 
 class PreparedRequest:
@@ -40,8 +32,8 @@ class PreparedRequest:
 
     __slots__ = ("_request",)
 
-    def __init__(self, request: httpx.Request) -> None:
-        self._request = request
+    def __init__(self, request: object) -> None:
+        self._request = request  # the sender's own kind of request
 
 
 class HTTPClient:
@@ -49,8 +41,9 @@ class HTTPClient:
 
     ``auth_headers`` are added to every request built with ``authenticated=True``.
     ``transport`` sends to an in-process ASGI app instead of the network. Building the client
-    makes no network call. Network sends go through the adapter's own connection pool, unless
-    the environment configures a proxy: then through ``httpx.AsyncClient``, as in-process.
+    makes no network call. Network sends go through the adapter's own HTTP/1.1, unless the
+    environment configures a proxy or a test double (respx) replaced the library's sending:
+    then through ``httpx.AsyncClient``, as in-process.
     """
 
     def __init__(
@@ -67,11 +60,11 @@ class HTTPClient:
         self._in_process = transport is not None
         self._read_timeout = t.read
         self._timeouts = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
-        self._sender: PoolSender | HttpxSender
-        if transport is None and not _proxy_configured():
-            from ._pool_sender import PoolSender
+        self._sender: H1Sender | HttpxSender
+        if transport is None and not _proxy_configured() and not _sending_replaced():
+            from ._h1_sender import H1Sender
 
-            self._sender = PoolSender(config, user_agent=user_agent)
+            self._sender = H1Sender(config, user_agent=user_agent)
         else:
             from ._httpx_sender import HttpxSender
 
@@ -121,16 +114,12 @@ class HTTPClient:
         all_headers = dict(headers)
         if authenticated:
             all_headers.update(self._auth_headers)
-        content: bytes | AsyncIterator[bytes] | None
         if isinstance(body, FileBody):
-            content = _file_chunks(body.path)
             all_headers["Content-Length"] = str(body.length)  # streamed, not chunked
-        else:
-            content = body
         invalid: str | None = None
         try:
             return PreparedRequest(
-                self._sender.build(method, url, content=content, files=parts, headers=all_headers)
+                self._sender.build(method, url, content=body, files=parts, headers=all_headers)
             )
         except httpx.InvalidURL as exc:
             invalid = str(exc)
@@ -183,15 +172,29 @@ class HTTPClient:
         raise failure
 
 
+def _sending_replaced() -> bool:
+    """True when a test double (respx) replaced how httpx or httpcore send (private 6).
+
+    Such a double sees only requests sent through the library, so the client then sends through
+    ``httpx.AsyncClient`` rather than its own HTTP/1.1, as it would through a proxy.
+    """
+    import httpcore
+    import httpx
+
+    senders = (
+        httpcore.AsyncConnectionPool.handle_async_request,
+        httpcore.AsyncHTTPConnection.handle_async_request,
+        getattr(httpx.AsyncClient, "_transport_for_url", None),
+    )
+    return any(
+        sender is not None and not sender.__module__.startswith(("httpcore.", "httpx."))
+        for sender in senders
+    )
+
+
 def _proxy_configured() -> bool:
     """True when httpx (``trust_env``) would send through a proxy from the environment."""
     proxies = urllib.request.getproxies()
     if "*" in (host.strip() for host in proxies.get("no", "").split(",")):
         return False  # NO_PROXY=* turns every proxy off
     return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
-
-
-async def _file_chunks(path: str | os.PathLike[str]) -> AsyncIterator[bytes]:
-    async with await anyio.open_file(path, "rb") as file:
-        while chunk := await file.read(_FILE_CHUNK):
-            yield chunk

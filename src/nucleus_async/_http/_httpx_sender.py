@@ -2,20 +2,20 @@
 
 Used when the environment configures a proxy (httpx reads it and builds the proxy's pools,
 which get the socket check too: privates 1 and 2 of the package) and for an in-process ASGI
-app. Network sends without a proxy take the faster :mod:`._pool_sender`.
+app. Network sends without a proxy take the faster :mod:`._h1_sender`.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import anyio
 import httpx
 
 from .._config import ClientConfig
-from ._interface import ASGITransport, FilePart, Response
+from ._file_chunks import file_chunks
+from ._interface import ASGITransport, FileBody, FilePart, Response
 from ._socket_check import install_socket_check
 
 __all__ = ["HttpxSender"]
@@ -70,19 +70,25 @@ class HttpxSender:
         method: str,
         url: str,
         *,
-        content: Any,
+        content: bytes | FileBody | None,
         files: Sequence[FilePart] | None,
         headers: Mapping[str, str],
     ) -> httpx.Request:
         return self._client.build_request(
-            method, url, content=content, files=files, headers=headers
+            method,
+            url,
+            content=file_chunks(content.path) if isinstance(content, FileBody) else content,
+            files=files,
+            headers=headers,
         )
 
-    async def send(self, request: httpx.Request) -> Response:
+    async def send(self, request: object) -> Response:
         """Send and read the whole answer (raises httpx's errors).
 
         In-process, the read timeout bounds the app's answer (no socket times out there).
         """
+        if not isinstance(request, httpx.Request):
+            raise TypeError("the request was built by another kind of client")
         if self._in_process:
             with anyio.fail_after(self._read_timeout):
                 response = await self._client.send(request)

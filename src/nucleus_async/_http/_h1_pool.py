@@ -1,15 +1,14 @@
-"""The adapter's connection pool: keep-alive HTTP/1.1 connections, taken and given back in O(1).
+"""The fast path's connection pool: per-origin stacks of idle HTTP/1.1 connections, in O(1).
 
-httpcore's own pool re-examines every connection each time a request starts or ends (its
-``_assign_requests_to_connections``), which made it a third of a bulk upload's client CPU.
-Here each origin has a stack of idle connections: a request takes the most recently used one
-(the others are the first to expire), and gives it back when its answer was read whole. Only
-public httpcore API is used: :class:`httpcore.AsyncHTTPConnection` and its ``is_available``,
-``has_expired``, ``is_idle`` and ``aclose``.
+Each origin has a stack of idle :class:`~._h1_connection.H1Connection`: a request takes the
+most recently used one (the others are the first to expire) and gives it back when its answer
+was read whole and kept the connection alive. A connection the server closed, or that sent
+anything while idle, is never handed out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import ssl
 from collections.abc import Callable
@@ -18,12 +17,15 @@ import anyio
 import anyio.to_thread
 import httpcore
 
-__all__ = ["ConnectionPool"]
+from ._h1_connection import H1Connection, open_connection
 
-_OriginKey = tuple[bytes, bytes, int]
+__all__ = ["H1Pool", "Origin"]
+
+#: (scheme, host, port) of a server, e.g. ``("https", "api.scale.com", 443)``.
+Origin = tuple[str, str, int]
 
 
-class ConnectionPool:
+class H1Pool:
     """At most ``max_connections`` open connections, of which at most ``max_idle`` idle.
 
     A request holds a slot (:meth:`acquire_slot` … :meth:`release_slot`) while it uses a
@@ -40,29 +42,29 @@ class ConnectionPool:
         max_connections: int,
         max_idle: int,
         keepalive_expiry: float,
-        network_backend: httpcore.AsyncNetworkBackend,
+        connect_timeout: float | None,
         tls_context: Callable[[], ssl.SSLContext],
     ) -> None:
         self._max_connections = max_connections
         self._max_idle = max_idle
         self._keepalive_expiry = keepalive_expiry
-        self._network_backend = network_backend
+        self._connect_timeout = connect_timeout
         self._tls_context_factory = tls_context
         self._tls_context: ssl.SSLContext | None = None
         self._tls_lock: anyio.Lock | None = None
         self._slots: anyio.Semaphore | None = None
         # Every open connection (in use or idle), so that aclose reaches them all.
-        self._open: set[httpcore.AsyncHTTPConnection] = set()
-        # Idle stacks by origin (scheme, host, port): httpcore's Origin is not hashable.
-        self._idle: dict[_OriginKey, collections.deque[httpcore.AsyncHTTPConnection]] = {}
+        self._open: set[H1Connection] = set()
+        self._idle: dict[Origin, collections.deque[H1Connection]] = {}
         self._idle_count = 0
+        self._connecting = 0
 
     def __repr__(self) -> str:
-        return f"<ConnectionPool {self.busy_connections()} busy, {self._idle_count} idle>"
+        return f"<H1Pool {self.busy_connections()} busy, {self._idle_count} idle>"
 
     def busy_connections(self) -> int:
         """Connections serving a request now (connecting, sending or reading)."""
-        return len(self._open) - self._idle_count
+        return len(self._open) - self._idle_count + self._connecting
 
     async def acquire_slot(self, timeout: float | None) -> None:
         """Wait for one of the ``max_connections`` slots; raises ``httpcore.PoolTimeout``."""
@@ -82,73 +84,71 @@ class ConnectionPool:
         assert self._slots is not None
         self._slots.release()
 
-    async def connection(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
-        """An idle connection to ``origin`` still alive, else a new one (not connected yet).
+    async def connection(self, origin: Origin) -> H1Connection:
+        """An idle connection to ``origin`` still alive, else a new one.
 
         Call it holding a slot. The connection is the caller's until :meth:`give_back` or
-        :meth:`discard`.
+        :meth:`discard`. Raises ``httpcore.ConnectError``/``ConnectTimeout``.
         """
-        key = (origin.scheme, origin.host, origin.port)
-        stack = self._idle.get(key)
-        while stack:
-            connection = stack.pop()
-            self._idle_count -= 1
-            # has_expired also sees a connection the server closed (one poll of its socket).
-            if connection.is_available() and not connection.has_expired():
-                return connection
-            await self.discard(connection)
-        if stack is not None and not stack and self._idle.get(key) is stack:
-            del self._idle[key]  # signed URLs may name many hosts: keep no empty stacks
-        while len(self._open) >= self._max_connections and self._idle_count:
-            await self.discard(self._pop_oldest_idle())
-        connection = httpcore.AsyncHTTPConnection(
-            origin,
-            ssl_context=await self._tls() if origin.scheme == b"https" else None,
-            keepalive_expiry=self._keepalive_expiry,
-            network_backend=self._network_backend,
-        )
+        stack = self._idle.get(origin)
+        if stack:
+            now = asyncio.get_running_loop().time()
+            while stack:
+                connection = stack.pop()
+                self._idle_count -= 1
+                if now < connection.expires_at and connection.reusable:
+                    return connection
+                self.discard(connection)
+            if self._idle.get(origin) is stack:
+                del self._idle[origin]  # signed URLs may name many hosts: keep no empty stacks
+        while len(self._open) + self._connecting >= self._max_connections and self._idle_count:
+            self.discard(self._pop_oldest_idle())
+        scheme, host, port = origin
+        self._connecting += 1
+        try:
+            tls = await self._tls() if scheme == "https" else None
+            connection = await open_connection(host, port, tls=tls, timeout=self._connect_timeout)
+        finally:
+            self._connecting -= 1
         self._open.add(connection)
         return connection
 
-    async def give_back(
-        self, connection: httpcore.AsyncHTTPConnection, origin: httpcore.Origin
-    ) -> None:
-        """Keep a connection whose answer was read whole and closed, if it can serve again."""
-        if not connection.is_idle() or self._idle_count >= self._max_idle:
-            await self.discard(connection)
+    def give_back(self, connection: H1Connection, origin: Origin) -> None:
+        """Keep a connection whose answer was read whole, if it can serve again."""
+        if not connection.reusable or self._idle_count >= self._max_idle:
+            self.discard(connection)
             return
-        key = (origin.scheme, origin.host, origin.port)
-        stack = self._idle.setdefault(key, collections.deque())
+        now = asyncio.get_running_loop().time()
+        connection.expires_at = now + self._keepalive_expiry
+        stack = self._idle.setdefault(origin, collections.deque())
         # The bottom of the stack is the longest idle: close it once expired, one per answer,
         # so idle sockets the server dropped do not linger until the stack runs that deep.
-        if stack and stack[0].has_expired():
+        if stack and stack[0].expires_at <= now:
             self._idle_count -= 1
-            await self.discard(stack.popleft())
+            self.discard(stack.popleft())
         stack.append(connection)
         self._idle_count += 1
 
-    async def discard(self, connection: httpcore.AsyncHTTPConnection) -> None:
-        """Close a connection (also when the caller is being cancelled) and forget it."""
+    def discard(self, connection: H1Connection) -> None:
+        """Close a connection and forget it."""
         self._open.discard(connection)
-        with anyio.CancelScope(shield=True):
-            await connection.aclose()
+        connection.close()
 
-    async def aclose(self) -> None:
+    def close(self) -> None:
         """Close every connection, idle or in use."""
         self._idle.clear()
         self._idle_count = 0
         connections, self._open = self._open, set()
-        with anyio.CancelScope(shield=True):
-            for connection in connections:
-                await connection.aclose()
+        for connection in connections:
+            connection.close()
 
-    def _pop_oldest_idle(self) -> httpcore.AsyncHTTPConnection:
-        for key, stack in self._idle.items():
+    def _pop_oldest_idle(self) -> H1Connection:
+        for origin, stack in self._idle.items():
             if stack:
                 self._idle_count -= 1
                 connection = stack.popleft()
                 if not stack:
-                    del self._idle[key]
+                    del self._idle[origin]
                 return connection
         raise AssertionError("no idle connection to evict")  # pragma: no cover
 

@@ -1,0 +1,47 @@
+"""Which sender a network client gets: the fast path, unless a test double replaced httpx's.
+
+respx (``respx.mock``) replaces how httpcore or httpx send; a client built meanwhile sends
+through ``httpx.AsyncClient`` so that the double sees its requests, as before the fast path.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from nucleus_async._config import ClientConfig
+from nucleus_async._http import HTTPClient
+from nucleus_async._http._h1_sender import H1Sender
+from nucleus_async._http._httpx_sender import HttpxSender
+
+ENDPOINT = "https://nucleus.test/v1"
+PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def client() -> HTTPClient:
+    config = ClientConfig(endpoint=ENDPOINT, api_key="test_key_0123456789")
+    return HTTPClient(config, user_agent="ua", auth_headers={})
+
+
+def test_a_network_client_takes_the_fast_path() -> None:
+    assert type(client()._sender) is H1Sender
+
+
+@pytest.mark.parametrize("using", ["httpcore", "httpx"])
+async def test_a_client_built_under_respx_is_answered_by_it(using: str) -> None:
+    with respx.mock(using=using) as router:
+        router.get(f"{ENDPOINT}/x").mock(return_value=httpx.Response(200, json={"ok": 1}))
+        mocked = client()
+        assert type(mocked._sender) is HttpxSender
+        response = await mocked.send(mocked.build("GET", f"{ENDPOINT}/x", headers={}))
+        await mocked.aclose()
+    assert response.json() == {"ok": 1}
+    assert type(client()._sender) is H1Sender  # respx stopped: the fast path again
