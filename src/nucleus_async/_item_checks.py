@@ -7,12 +7,13 @@ from typing import Any
 
 from ._errors import ValidationError
 from ._iterables import AnyIterable, map_each
-from ._upload import check_duplicate_reference_ids, is_local_item
+from ._upload import LineEncoding, check_duplicate_reference_ids, is_local_item
+from ._wire.item_text import plain_items_lines
 from ._wire.payloads import bulk_payload
 from .types import DatasetItem
 from .types.base import seen_keys
 
-__all__ = ["async_item_payloads", "check_async_items"]
+__all__ = ["async_item_lines", "async_items", "check_async_items"]
 
 
 def check_async_items(items: Iterable[Any], *, privacy_mode: bool) -> list[DatasetItem]:
@@ -47,31 +48,34 @@ def _check_async_item(item: Any, privacy_mode: bool) -> None:
         )
 
 
-def async_item_payloads(
-    items: AnyIterable[Any], *, privacy_mode: bool
-) -> AnyIterable[dict[str, Any]]:
-    """The payloads of an asynchronous append, each item checked as :func:`check_async_items`.
+def async_items(items: AnyIterable[Any], *, privacy_mode: bool) -> AnyIterable[DatasetItem]:
+    """The items of an asynchronous append, each checked as :func:`check_async_items`.
 
-    A list is checked whole before the first payload; a stream item by item as it is read
+    A list is checked whole before the first line; a stream item by item as it is read
     (a sync stream stays sync: no async generator step per item), remembering the hash of each
     reference id (not the id: a million ids would be ~60 MB, their hashes ~30 MB), so a
     repeated id is refused without keeping the stream's items alive. (Two distinct ids share
-    a 64-bit hash with odds of ~1 in 30 million for a million ids.)
+    a 64-bit hash with odds of ~1 in 30 million for a million items.)
     """
-    payload = bulk_payload()
     if isinstance(items, Sequence):
-        return map(payload, check_async_items(items, privacy_mode=privacy_mode))
+        return check_async_items(items, privacy_mode=privacy_mode)
     seen = seen_keys()
 
-    def checked_payload(item: Any) -> dict[str, Any]:
+    def checked(item: Any) -> DatasetItem:
         _check_async_item(item, privacy_mode)
         key = hash(item.reference_id)
         if key in seen:
             raise _repeated(item)
         seen[key] = None
-        return payload(item)
+        return item  # type: ignore[no-any-return]
 
-    return map_each(checked_payload, items)
+    return map_each(checked, items)
+
+
+def async_item_lines() -> LineEncoding:
+    """How checked items become the lines of an asynchronous append: plain items written
+    directly (:func:`~._wire.item_text.plain_items_lines`), any other through its payload."""
+    return LineEncoding(payload=bulk_payload(), text=plain_items_lines)
 
 
 def _repeated(item: DatasetItem) -> ValidationError:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from nucleus_async import _json
 from nucleus_async._upload.annotations import _AnnotationLanes
-from nucleus_async._wire.box_text import plain_boxes_text
+from nucleus_async._wire.box_text import plain_boxes_lines, plain_boxes_text
 from nucleus_async._wire.payloads import bulk_payload
 from nucleus_async.types import BoxAnnotation, BoxPrediction, PolygonAnnotation
 
@@ -168,3 +168,13 @@ async def test_an_annotate_body_is_the_same_bytes_with_and_without_columns(fast:
     body = lanes.geometry._encode(units)
     expected = _json.dumps({"update": True, "annotations": [_payload(u) for u in units]})
     assert await body == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(boxes(), min_size=1, max_size=20))
+def test_plain_box_lines_are_the_payload_paths_ndjson(units: list[BoxAnnotation]) -> None:
+    lines = plain_boxes_lines(units)
+    if lines is not None:
+        assert lines == b"".join(_stdlib(_payload(u)).encode() + b"\n" for u in units)
+    else:
+        assert plain_boxes_text(units) is None

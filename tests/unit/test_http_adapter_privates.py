@@ -116,10 +116,26 @@ def test_an_in_process_client_has_no_pool_to_change() -> None:
 
 
 # -- private 3: httpcore asks an idle connection's stream whether it is readable --------------
-# (through the adapter's own pool: its connections' has_expired)
+# (the proxy path's pools; the fast path's own pool calls the same check itself)
 
 
 async def test_httpcore_consults_the_socket_check_before_reusing_a_connection(
+    readable_checks: list[bool],
+) -> None:
+    import httpcore
+
+    async with loopback_server(close_after_answer=False) as server:
+        backend = _socket_check.SocketCheckBackend(httpcore.AnyIOBackend())
+        async with httpcore.AsyncConnectionPool(network_backend=backend) as pool:
+            for _ in range(3):
+                answer = await pool.request("GET", f"http://127.0.0.1:{server.port}/x")
+                assert answer.status == 200
+    assert server.accepted == 1  # one keep-alive connection served all three
+    assert readable_checks, "httpcore no longer asks get_extra_info('is_readable')"
+    assert not any(readable_checks)
+
+
+async def test_the_fast_path_checks_an_idle_connection_before_reusing_it(
     readable_checks: list[bool],
 ) -> None:
     async with (
@@ -129,7 +145,7 @@ async def test_httpcore_consults_the_socket_check_before_reusing_a_connection(
         for _ in range(3):
             assert await transport.request("GET", "x") == {}
     assert server.accepted == 1  # one keep-alive connection served all three
-    assert readable_checks, "httpcore no longer asks get_extra_info('is_readable')"
+    assert readable_checks, "the fast path's pool no longer checks an idle connection"
     assert not any(readable_checks)
 
 

@@ -14,4 +14,5 @@ from .items import is_local_item as is_local_item
 from .journal import BatchJournal as BatchJournal
 from .scenes import upload_scenes as upload_scenes
 from .scenes import validate_scenes as validate_scenes
+from .signed import LineEncoding as LineEncoding
 from .signed import upload_ndjson as upload_ndjson

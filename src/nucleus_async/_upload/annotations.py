@@ -23,7 +23,7 @@ from .._errors import DuplicateIDError, LocalFileNotFoundError, ValidationError
 from .._iterables import AnyIterable, map_each
 from .._json import dumps
 from .._transport import FilePart, Transport
-from .._wire.box_text import plain_boxes_text
+from .._wire.box_text import plain_boxes_lines, plain_boxes_text
 from .._wire.payloads import bulk_payload
 from ..types import Annotation, SegmentationAnnotation, check_duplicate_ids, is_local_path
 from ..types.base import may_repeat, seen_keys
@@ -31,7 +31,7 @@ from .files import check_files_per_request, missing_files, multipart_parts
 from .journal import JournalOption, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size, checked_stream
 from .probe import AnnotationProbe
-from .signed import upload_ndjson
+from .signed import LineEncoding, upload_ndjson
 
 __all__ = ["AnnotationUploader", "merge_upload_answers"]
 
@@ -307,15 +307,14 @@ class AnnotationUploader:
             body = {"requestId": request_id, "update": update, **(extra or {})}
             return await transport.request("POST", route, body)
 
+        encoding = LineEncoding(payload=bulk_payload(), text=plain_boxes_lines, finite=True)
         return await upload_ndjson(
-            transport, self._dataset_id, _remote_payloads(checked), start_job, finite=True
+            transport, self._dataset_id, _remote_units(checked), start_job, encoding=encoding
         )
 
 
-def _remote_payloads(units: AnyIterable[Annotation]) -> AnyIterable[dict[str, Any]]:
-    payload = bulk_payload()
-
-    def remote_payload(unit: Annotation) -> dict[str, Any]:
+def _remote_units(units: AnyIterable[Annotation]) -> AnyIterable[Annotation]:
+    def remote(unit: Annotation) -> Annotation:
         if _is_local_mask(unit):
             assert isinstance(unit, SegmentationAnnotation)
             raise ValidationError(
@@ -325,6 +324,6 @@ def _remote_payloads(units: AnyIterable[Annotation]) -> AnyIterable[dict[str, An
                 field="mask_url",
                 obj=unit.reference_id,
             )
-        return payload(unit)
+        return unit
 
-    return map_each(remote_payload, units)
+    return map_each(remote, units)

@@ -13,18 +13,19 @@ import asyncio
 import contextlib
 import itertools
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from typing import IO, Any, TypeVar
 
 import anyio
 import anyio.lowlevel
+import attrs
 
 from .._http import FileBody
 from .._iterables import AnyIterable
 from .._json import dumps_lines
 from .._transport import Transport
 
-__all__ = ["MAX_NDJSON_BYTES", "StartJob", "upload_ndjson"]
+__all__ = ["MAX_NDJSON_BYTES", "LineEncoding", "StartJob", "upload_ndjson"]
 
 #: The service refuses payloads larger than this (0x1FFFFFE8 bytes).
 MAX_NDJSON_BYTES = 0x1FFFFFE8
@@ -111,37 +112,58 @@ def _fitting(chunk: bytes, start: int, room: int) -> int:
     return chunk.rfind(b"\n", start, start + room) + 1 or start
 
 
-async def _chunks(payloads: AnyIterable[Any], finite: bool) -> AsyncIterator[bytes]:
-    """The payloads as NDJSON, ``_LINES_PER_WRITE`` lines per chunk (``finite``: see
-    :func:`~.._json.dumps_lines`)."""
-    if isinstance(payloads, AsyncIterable):
+@attrs.frozen
+class LineEncoding:
+    """How a chunk of units becomes NDJSON: ``text`` writes it directly or answers None, then
+    each unit's ``payload`` (the unit itself when None) is encoded.
+
+    ``finite``: every float of the payloads was checked finite (validated units), so the
+    encoder may skip its NaN check (see :func:`~.._json.dumps_lines`).
+    """
+
+    payload: Callable[[Any], Any] | None = None
+    text: Callable[[Sequence[Any]], bytes | None] | None = None
+    finite: bool = False
+
+    def encode(self, units: list[Any]) -> bytes:
+        written = self.text(units) if self.text is not None else None
+        if written is not None:
+            return written
+        payloads = units if self.payload is None else [*map(self.payload, units)]
+        return dumps_lines(payloads, finite=self.finite)
+
+
+async def _chunks(units: AnyIterable[Any], encoding: LineEncoding) -> AsyncIterator[bytes]:
+    """The units as NDJSON, ``_LINES_PER_WRITE`` lines per chunk."""
+    if isinstance(units, AsyncIterable):
         batch: list[Any] = []
-        async for payload in payloads:
-            batch.append(payload)
+        async for unit in units:
+            batch.append(unit)
             if len(batch) >= _LINES_PER_WRITE:
-                yield dumps_lines(batch, finite=finite)
+                yield encoding.encode(batch)
                 batch = []
         if batch:
-            yield dumps_lines(batch, finite=finite)
+            yield encoding.encode(batch)
         return
-    # A sync iterable is read a chunk at a time: no async generator step per payload.
-    iterator = iter(payloads)
+    # A sync iterable is read a chunk at a time: no async generator step per unit.
+    iterator = iter(units)
     while batch := list(itertools.islice(iterator, _LINES_PER_WRITE)):
-        yield dumps_lines(batch, finite=finite)
+        yield encoding.encode(batch)
         # A sync generator never yields to the loop by itself; let other tasks run.
         await anyio.lowlevel.checkpoint()
 
 
 async def _spool(
-    payloads: AnyIterable[Any],
+    units: AnyIterable[Any],
     max_bytes: int,
     finished: Callable[[_Part], Awaitable[None]],
-    finite: bool,
+    encoding: LineEncoding,
 ) -> None:
-    """Write the payloads into parts of at most ``max_bytes``, handing each finished part on."""
+    """Write the units' lines into parts of at most ``max_bytes``, handing each finished part
+    on."""
     part: _Part | None = None
     try:
-        async for chunk in _chunks(payloads, finite):
+        async for chunk in _chunks(units, encoding):
             start = 0
             while start < len(chunk):
                 if part is None:
@@ -191,21 +213,19 @@ async def _upload_part(transport: Transport, dataset_id: str, part: _Part) -> st
 async def upload_ndjson(
     transport: Transport,
     dataset_id: str,
-    payloads: AnyIterable[dict[str, Any]],
+    units: AnyIterable[Any],
     start_job: StartJob,
     *,
+    encoding: LineEncoding | None = None,
     max_bytes: int | None = None,
-    finite: bool = False,
 ) -> list[Any]:
-    """Upload one JSON line per payload through signed URLs; start one job per part.
+    """Upload one JSON line per unit through signed URLs; start one job per part.
 
+    ``encoding`` turns chunks of units into lines (by default the units are the payloads).
     ``start_job`` gets each part's request id and starts its job (``{"requestId": <id>, ...}``
     on the kind's ``?async=1`` route); the jobs' JSON answers are returned in part order. Most
     uploads are one part; past ``max_bytes`` (default :data:`MAX_NDJSON_BYTES`, the service's
     cap) the lines go on in a new part.
-
-    ``finite``: every float of the payloads was checked finite (validated units), so the
-    encoder may skip its NaN check (see :func:`~.._json.dumps_lines`).
 
     Raises ``ValueError`` for an empty upload or a single line over ``max_bytes``. If a part
     fails to upload, the error propagates; the jobs of earlier parts were started and run on.
@@ -240,7 +260,7 @@ async def upload_ndjson(
         async with send:
             try:
                 cap = MAX_NDJSON_BYTES if max_bytes is None else max_bytes
-                await _spool(payloads, cap, finished, finite)
+                await _spool(units, cap, finished, encoding or LineEncoding())
             except anyio.BrokenResourceError:
                 pass  # the uploader stopped at a failed part: its error is reported below
             except Exception as exc:

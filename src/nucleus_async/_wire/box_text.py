@@ -5,12 +5,11 @@ or task id; for a prediction no ``class_pdf``) is the bulk of every ``annotate``
 ``upload_predictions`` call. Its JSON is a fixed text with seven holes (eight with a
 confidence). Building two dicts per box for the encoder to walk was most of a 100,000-box
 upload's encoding; here a piece's values are encoded a column at a time, one orjson call for
-its strings and one for its numbers, cut apart, and put in the holes.
+its strings and one for its numbers (:func:`~.._json.orjson_strings`,
+:func:`~.._json.orjson_numbers`), and put in the holes.
 
 The bytes are the payload path's (the standard library's), which the tests hold on every
-shape. The cuts are safe: in orjson's text of an array of strings, ``","`` occurs only between
-members, because a quote inside a string is always written ``\\"``; numbers hold no comma.
-Anything else sends the piece down the payload path (:func:`plain_boxes_text` answers None):
+shape. Anything else sends the piece down the payload path (the functions answer None):
 another type or shape, a number orjson writes differently from the standard library (below
 1e-4), a string orjson refuses, or no orjson.
 """
@@ -21,11 +20,11 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
-from .._json import orjson_differs, orjson_encoder
+from .._json import orjson_numbers, orjson_strings
 from ..types.annotations import BoxAnnotation
 from ..types.predictions import BoxPrediction
 
-__all__ = ["plain_boxes_text"]
+__all__ = ["plain_boxes_lines", "plain_boxes_text"]
 
 _BOX = (
     b'{"label":"%b","type":"box","geometry":{"x":%b,"y":%b,"width":%b,"height":%b},'
@@ -34,7 +33,6 @@ _BOX = (
 )
 _BOX_END = _BOX + b"}"
 _BOX_WITH_CONFIDENCE = _BOX + b',"confidence":%b}'
-_NUMBER_TYPES = {int, float}
 
 # Each step below runs over a whole piece in C (map, set, any, slicing): a Python test or
 # tuple per box cost as much as the encoding it enables.
@@ -67,45 +65,29 @@ def _all_plain(units: Sequence[Any], kind: type) -> bool:
         return False  # an unhashable value (an embedding list, a class_pdf dict) is set
 
 
-def plain_boxes_text(units: Sequence[Any]) -> bytes | None:
-    """The members of the JSON array of ``units``' payloads (no brackets), or None.
-
-    None when a unit is not a plain :class:`BoxAnnotation` or :class:`BoxPrediction` (exactly
-    those classes), when the predictions of the piece mix a confidence and none, or when
-    orjson is not there or would write a value otherwise than the standard library.
-    """
-    encode = orjson_encoder()
-    if encode is None or not units:
+def _rows(units: Sequence[Any]) -> list[bytes] | None:
+    """Each unit's JSON text, or None (see the module docstring)."""
+    if not units:
         return None
     kind = type(units[0])
     if kind not in _UNSET or not _all_plain(units, kind):
         return None
     count = len(units)
-    strings = [value for column in _TEXTS for value in map(column, units)]
+    texts = orjson_strings([value for column in _TEXTS for value in map(column, units)])
     numbers = [value for column in _GEOMETRY for value in map(column, units)]
-    if {*map(type, strings)} != {str} or not {*map(type, numbers)} <= _NUMBER_TYPES:
-        return None
     with_confidence = False
     if kind is BoxPrediction:
         confidences = [*map(_CONFIDENCE, units)]
-        if {*map(type, confidences)} <= _NUMBER_TYPES:
+        if not any(confidence is None for confidence in confidences):
             with_confidence = True
             numbers += confidences
         elif any(confidence is not None for confidence in confidences):
-            return None  # a mix of confidences and none, or not a plain number
-    try:
-        string_text = encode(strings)
-        number_text = encode(numbers)
-    except TypeError:
-        return None  # orjson refuses a value (a lone surrogate, an integer past 64 bits)
-    if orjson_differs(number_text):
+            return None  # a mix of confidences and none
+    values = orjson_numbers(numbers)
+    if texts is None or values is None:
         return None
     # Column after column: labels, reference ids, annotation ids; x, y, width, height (and
     # confidences), each ``count`` long.
-    texts = string_text[2:-2].split(b'","')
-    values = number_text[1:-1].split(b",")
-    if len(texts) != len(strings) or len(values) != len(numbers):
-        return None  # cannot happen (see the module docstring); never a wrong body if it did
     columns = [texts[i * count : (i + 1) * count] for i in range(3)]
     columns += [values[i * count : (i + 1) * count] for i in range(5 if with_confidence else 4)]
     labels, references, annotation_ids, xs, ys, widths, heights, *confidence = columns
@@ -113,4 +95,22 @@ def plain_boxes_text(units: Sequence[Any]) -> bytes | None:
         labels, xs, ys, widths, heights, references, annotation_ids, *confidence, strict=True
     )
     template = _BOX_WITH_CONFIDENCE if with_confidence else _BOX_END
-    return b",".join([template % row for row in rows])
+    return [template % row for row in rows]
+
+
+def plain_boxes_text(units: Sequence[Any]) -> bytes | None:
+    """The members of the JSON array of ``units``' payloads (no brackets), or None.
+
+    None when a unit is not a plain :class:`BoxAnnotation` or :class:`BoxPrediction` (exactly
+    those classes), when the predictions of the piece mix a confidence and none, or when
+    orjson is not there or would write a value otherwise than the standard library.
+    """
+    rows = _rows(units)
+    return None if rows is None else b",".join(rows)
+
+
+def plain_boxes_lines(units: Sequence[Any]) -> bytes | None:
+    """``units``' payloads as NDJSON (a newline after each), or None as
+    :func:`plain_boxes_text`."""
+    rows = _rows(units)
+    return None if rows is None else b"\n".join(rows) + b"\n"

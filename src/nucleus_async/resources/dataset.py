@@ -15,7 +15,7 @@ from .._errors import NotFoundError, ValidationError
 from .._exports import convert_export_row, convert_export_rows, scale_task_info_rows
 from .._folder_items import existing_dirname as folder_dirname
 from .._folder_items import folder_items
-from .._item_checks import async_item_payloads
+from .._item_checks import async_item_lines, async_items
 from .._iterables import AnyIterable
 from .._metadata_updates import (
     check_sync_update_size,
@@ -313,16 +313,16 @@ class Dataset(Resource):
         return await self._append_scenes(list(scenes), bool(update))
 
     async def _append_async(self, items: AnyIterable[Any], update: bool) -> AsyncJob:
-        payloads = async_item_payloads(
-            items, privacy_mode=await self._privacy_flag("appending items")
-        )
+        checked = async_items(items, privacy_mode=await self._privacy_flag("appending items"))
         route = self._route("append?async=1")
 
         async def start_job(request_id: str) -> Any:
             body = {"requestId": request_id, "update": update}
             return await self._transport.request("POST", route, body)
 
-        jobs = await upload_ndjson(self._transport, self.id, payloads, start_job)
+        jobs = await upload_ndjson(
+            self._transport, self.id, checked, start_job, encoding=async_item_lines()
+        )
         return job_handle(jobs, self._session)
 
     async def _append_scenes(self, scenes: Sequence[Scene], update: bool) -> AsyncJob:
