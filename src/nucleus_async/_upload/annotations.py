@@ -95,11 +95,16 @@ class _AnnotationChecks:
     def check_list(self, units: Sequence[Any]) -> Sequence[Annotation]:
         # One pass validates each unit and hashes its identity (8 bytes a unit, not a set of
         # key tuples); only when two hashes clash are the keys compared whole.
+        # The loop is ``_valid`` written out (a call per unit is a fifth of the check).
         hashes = array("q")
+        append = hashes.append
         for unit in units:
-            key = self._valid(unit).duplicate_key()
+            if not isinstance(unit, Annotation):
+                raise self._not_an_annotation(unit)
+            unit.validate()
+            key = unit.duplicate_key()
             if key is not None:
-                hashes.append(hash(key))
+                append(hash(key))
         # A list is used as given (a copy would be 8 bytes per unit for nothing).
         checked: Sequence[Annotation] = units if isinstance(units, list) else list(units)
         if may_repeat(hashes):
@@ -118,12 +123,15 @@ class _AnnotationChecks:
 
     def _valid(self, unit: Any) -> Annotation:
         if not isinstance(unit, Annotation):
-            raise ValidationError(
-                f"expected an annotation or prediction object, got {type(unit).__name__}",
-                field=self.noun,
-            )
+            raise self._not_an_annotation(unit)
         unit.validate()
         return unit
+
+    def _not_an_annotation(self, unit: object) -> ValidationError:
+        return ValidationError(
+            f"expected an annotation or prediction object, got {type(unit).__name__}",
+            field=self.noun,
+        )
 
     def _duplicate(self, unit: Annotation) -> DuplicateIDError:
         fields = (

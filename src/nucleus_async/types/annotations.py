@@ -49,6 +49,8 @@ __all__ = [
 
 #: A duplicate-detection key (see ``Annotation.duplicate_key``).
 DuplicateKey = tuple[Any, ...]
+#: What ``duplicate_key`` reads on a type that has no annotation id.
+NO_ANNOTATION_ID: Any = object()
 
 
 class Annotation(WireUnit):
@@ -75,9 +77,10 @@ class Annotation(WireUnit):
         ``(reference_id, annotation_id, task_id)`` for types that have an annotation id,
         ``None`` for types that are never checked (categories).
         """
-        if not hasattr(self, "annotation_id"):
+        # One lookup each, with a default (a 100,000-box list asks every box).
+        annotation_id = getattr(self, "annotation_id", NO_ANNOTATION_ID)
+        if annotation_id is NO_ANNOTATION_ID:
             return None
-        annotation_id = getattr(self, "annotation_id")  # noqa: B009 -- not on every subclass
         return (self.reference_id, annotation_id, getattr(self, "_task_id", None))
 
 

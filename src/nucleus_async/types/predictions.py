@@ -18,6 +18,7 @@ from .annotations import (  # isort: skip
     CategoryAnnotation,
     CuboidAnnotation,
     DuplicateKey,
+    NO_ANNOTATION_ID,
     KeypointsAnnotation,
     LineAnnotation,
     PolygonAnnotation,
@@ -61,9 +62,9 @@ class Prediction(Annotation):
 
     def duplicate_key(self) -> DuplicateKey | None:
         """``(annotation_id, reference_id)`` for types with an annotation id, else ``None``."""
-        if not hasattr(self, "annotation_id"):
+        annotation_id = getattr(self, "annotation_id", NO_ANNOTATION_ID)
+        if annotation_id is NO_ANNOTATION_ID:
             return None
-        annotation_id = getattr(self, "annotation_id")  # noqa: B009 -- not on every subclass
         return (annotation_id, self.reference_id)
 
 
