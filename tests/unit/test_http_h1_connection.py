@@ -339,3 +339,37 @@ def test_the_connections_work_on_uvloop() -> None:
         return server.accepted
 
     assert uvloop.run(three_requests()) == 1
+
+
+async def test_a_lost_answer_chains_nothing_that_holds_the_request_head() -> None:
+    # The connection's futures hold failures as results: a task woken by a future's exception
+    # runs on inside asyncio's handler of it, and on Python 3.10 every exception raised in
+    # that step took it as __context__, with the head (and its Authorization) in the locals
+    # of the chained frames.
+    import traceback
+
+    from nucleus_async._errors import NucleusConnectionError
+    from nucleus_async._retry import RetryPolicy
+    from nucleus_async._transport import Transport
+
+    async def hang_up(request: RawRequest) -> None:
+        return None
+
+    async with raw_server(hang_up) as server:
+        config = ClientConfig(
+            endpoint=f"http://127.0.0.1:{server.port}/v1",
+            api_key=KEY,
+            retry=RetryPolicy(max_attempts=1),
+        )
+        async with Transport(config) as transport:
+            with pytest.raises(NucleusConnectionError) as caught:
+                await transport.request("GET", "dataset/ds_1/info")
+    error: BaseException | None = caught.value
+    while error is not None:
+        frames = traceback.extract_tb(error.__traceback__)
+        assert not any(frame.filename.endswith("_http/_h1_connection.py") for frame in frames)
+        error = error.__cause__ or error.__context__
+    rendered = "".join(
+        traceback.TracebackException.from_exception(caught.value, capture_locals=True).format()
+    )
+    assert KEY not in rendered and "Authorization" not in rendered

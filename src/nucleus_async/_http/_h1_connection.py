@@ -97,9 +97,13 @@ class H1Connection(asyncio.Protocol):
         # The failure of a lost connection, raised by whoever waits on it.
         self._lost: BaseException | None = None
         self._paused = False
-        self._writable: asyncio.Future[None] | None = None
+        # The futures hold a failure as their result, never as their exception: a task woken by
+        # a future's exception runs on inside asyncio's handler of it, and on Python 3.10 every
+        # exception raised in that step took it as __context__, with this module's frames and
+        # their locals (the head, with its Authorization) in the chain.
+        self._writable: asyncio.Future[BaseException | None] | None = None
         # While a request waits for its answer: the future, and the parser's state.
-        self._answer: asyncio.Future[H1Answer] | None = None
+        self._answer: asyncio.Future[H1Answer | BaseException] | None = None
         self._written = False
         self._expect_body = True
         self._buffer = bytearray()
@@ -199,13 +203,14 @@ class H1Connection(asyncio.Protocol):
                 "Server disconnected without sending a response."
             )
         loop = self._loop
-        answer: asyncio.Future[H1Answer] = loop.create_future()
+        answer: asyncio.Future[H1Answer | BaseException] = loop.create_future()
         self._answer = answer
         self._begin(expect_body, read_timeout)
         try:
             try:
                 # One send of head and body (without joining them where asyncio can, 3.12+).
                 transport.writelines((head, body))
+                del head  # not a local of this frame in any traceback
                 if self._paused:
                     await self._until_writable(write_timeout)
                 if file_chunks is not None:
@@ -213,15 +218,20 @@ class H1Connection(asyncio.Protocol):
             except (httpcore.NetworkError, httpcore.RemoteProtocolError, httpcore.WriteTimeout):
                 # A server may answer before taking the whole body (an expired signed URL's
                 # 403), then close: its answer is the outcome, as httpcore has it.
-                if answer.done() and not answer.cancelled() and answer.exception() is None:
-                    self._lost = self._lost or httpcore.WriteError("the body was cut short")
-                    return answer.result()
+                if answer.done() and not answer.cancelled():
+                    early = answer.result()
+                    if isinstance(early, H1Answer):
+                        self._lost = self._lost or httpcore.WriteError("the body was cut short")
+                        return early
                 raise
             self._written = True
             if not answer.done() and read_timeout is not None:
                 self._last_read = loop.time()
                 self._read_timer = loop.call_later(read_timeout, self._check_read_timeout)
-            return await answer
+            outcome = await answer
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
         finally:
             if self._read_timer is not None:
                 self._read_timer.cancel()
@@ -229,8 +239,6 @@ class H1Connection(asyncio.Protocol):
             self._answer = None
             if not answer.done():
                 answer.cancel()
-            elif not answer.cancelled():
-                answer.exception()  # retrieved: asyncio logs an exception nobody retrieved
 
     def _begin(self, expect_body: bool, read_timeout: float | None) -> None:
         self._written = False
@@ -268,17 +276,19 @@ class H1Connection(asyncio.Protocol):
         if timeout is not None:
             timer = self._loop.call_later(timeout, self._write_timed_out, writable, timeout)
         try:
-            await writable
+            failure = await writable
+            if failure is not None:
+                raise failure
         finally:
             if timer is not None:
                 timer.cancel()
             self._writable = None
 
     @staticmethod
-    def _write_timed_out(writable: asyncio.Future[None], timeout: float) -> None:
+    def _write_timed_out(writable: asyncio.Future[BaseException | None], timeout: float) -> None:
         if not writable.done():
             message = f"the server took no more bytes within the write timeout ({timeout} s)"
-            writable.set_exception(httpcore.WriteTimeout(message))
+            writable.set_result(httpcore.WriteTimeout(message))
 
     def _check_read_timeout(self) -> None:
         # Like httpcore's, the read timeout bounds each wait for answer bytes: the timer is
@@ -298,9 +308,9 @@ class H1Connection(asyncio.Protocol):
         """End the request in flight (and any wait to write) with ``exc``; never reuse."""
         self._lost = self._lost or exc
         if self._answer is not None and not self._answer.done():
-            self._answer.set_exception(exc)
+            self._answer.set_result(exc)
         if self._writable is not None and not self._writable.done():
-            self._writable.set_exception(exc)
+            self._writable.set_result(exc)
 
     def _end_of_answer(self, exc: Exception | None) -> None:
         """The server closed the connection (``exc`` None) or it broke."""
