@@ -208,8 +208,10 @@ class H1Connection(asyncio.Protocol):
         self._begin(expect_body, read_timeout)
         try:
             try:
-                # One send of head and body (without joining them where asyncio can, 3.12+).
-                transport.writelines((head, body))
+                # One write of head and body. Not ``writelines``: on Python 3.12+ it sends
+                # without joining but never pauses the protocol, so a server that stops reading
+                # would never be seen (the write timeout could not fire).
+                transport.write(head + body if body else head)
                 del head  # not a local of this frame in any traceback
                 if self._paused:
                     await self._until_writable(write_timeout)
