@@ -269,45 +269,62 @@ def run_all(
                     for scenario in scenarios:
                         if server != "sink" and scenario in SINK_ONLY:
                             continue
-                        for client in clients:
-                            if client == "official" and scenario in OURS_ONLY:
-                                continue
-                            row = Row(server, scenario, latency, client)
-                            rows.append(row)
-                            if skip and scenario in ("annotate", "predictions"):
+                        cells = [
+                            Row(server, scenario, latency, client)
+                            for client in clients
+                            if not (client == "official" and scenario in OURS_ONLY)
+                        ]
+                        rows.extend(cells)
+                        if skip and scenario in ("annotate", "predictions"):
+                            for row in cells:
                                 row.error = f"skipped: {skip}"
-                                continue
-                            _run_row(row, endpoint, sizes, files, profile_dir)
+                            continue
+                        _run_rounds(cells, endpoint, sizes, files, profile_dir)
+                        for row in cells:
                             _progress(row)
     return rows
 
 
-def _run_row(
-    row: Row, endpoint: str, sizes: Sizes, files: list[str], profile_dir: Path | None
+def _run_rounds(
+    cells: list[Row], endpoint: str, sizes: Sizes, files: list[str], profile_dir: Path | None
 ) -> None:
+    """Each round runs every client's cell of one scenario once, in a rotating order.
+
+    The machine's speed drifts by up to 2x over minutes; the clients of a scenario are measured
+    side by side, round after round, so a ratio between them compares runs of the same minutes.
+    """
     for attempt in range(sizes.repeat):
-        tag = f"{row.client}-{row.latency}-{attempt}-{time.monotonic_ns()}"
-        try:
-            spec = asyncio.run(_setup(endpoint, row.scenario, sizes, tag))
-            spec.update(
-                scenario=row.scenario,
-                client=row.client,
-                endpoint=endpoint,
-                n=_size(row.scenario, sizes),
-                n_items=sizes.box_items,
-                files=files,
-                delay=sizes.delay,
-            )
-            if profile_dir is not None and attempt == 0:
-                profile_dir.mkdir(parents=True, exist_ok=True)
-                name = f"{row.server}-{row.scenario}-{row.client}.txt"
-                spec["profile"] = str(profile_dir / name)
-            row.results.append(run_worker(spec, timeout=900))
-            if row.results[0].get("wall_s", 0.0) > sizes.repeat_up_to_s:
-                return
-        except Exception as exc:
-            row.error = f"failed: {exc}"[:300]
-            return
+        shift = attempt % len(cells)
+        for row in cells[shift:] + cells[:shift]:
+            if row.error is not None or len(row.results) < attempt:
+                continue
+            if row.results and row.results[0].get("wall_s", 0.0) > sizes.repeat_up_to_s:
+                continue
+            _run_attempt(row, attempt, endpoint, sizes, files, profile_dir)
+
+
+def _run_attempt(
+    row: Row, attempt: int, endpoint: str, sizes: Sizes, files: list[str], profile_dir: Path | None
+) -> None:
+    tag = f"{row.client}-{row.latency}-{attempt}-{time.monotonic_ns()}"
+    try:
+        spec = asyncio.run(_setup(endpoint, row.scenario, sizes, tag))
+        spec.update(
+            scenario=row.scenario,
+            client=row.client,
+            endpoint=endpoint,
+            n=_size(row.scenario, sizes),
+            n_items=sizes.box_items,
+            files=files,
+            delay=sizes.delay,
+        )
+        if profile_dir is not None and attempt == 0:
+            profile_dir.mkdir(parents=True, exist_ok=True)
+            name = f"{row.server}-{row.scenario}-{row.client}.txt"
+            spec["profile"] = str(profile_dir / name)
+        row.results.append(run_worker(spec, timeout=900))
+    except Exception as exc:
+        row.error = f"failed: {exc}"[:300]
 
 
 def _repeats(sizes: Sizes) -> str:
@@ -315,7 +332,9 @@ def _repeats(sizes: Sizes) -> str:
         return ""
     return (
         f" Each figure is the median of {sizes.repeat} runs of its cell (a cell whose first run"
-        f" took over {sizes.repeat_up_to_s:.0f} s ran once)."
+        f" took over {sizes.repeat_up_to_s:.0f} s ran once); the runs go in rounds, each round"
+        " every client of the scenario once, in a rotating order, so the clients compared ran"
+        " in the same minutes."
     )
 
 

@@ -122,3 +122,30 @@ def test_the_ray_datasink_section_is_added_then_replaced(tmp_path: Path) -> None
     assert text.startswith("# Benchmark results\n\n| the | table |\n")
     assert "second" in text and "first" not in text
     assert text.count("<!-- ray-datasink -->") == text.count("<!-- /ray-datasink -->") == 1
+
+
+def test_repeats_run_in_rounds_of_every_client_in_rotating_order(
+    bench: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clients compared run side by side, round after round; a long cell runs once."""
+    order: list[tuple[int, str]] = []
+
+    def attempt(row: object, number: int, *args: object) -> None:
+        order.append((number, row.client))  # type: ignore[attr-defined]
+        wall = 90.0 if row.client == "official" else 1.0  # type: ignore[attr-defined]
+        row.results.append({"wall_s": wall})  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(bench, "_run_attempt", attempt)
+    cells = [bench.Row("sink", "annotate", 0.05, c) for c in ("async", "sync", "official")]  # type: ignore[attr-defined]
+    sizes = bench.Sizes(repeat=3)  # type: ignore[attr-defined]
+    bench._run_rounds(cells, "http://sink", sizes, [], None)  # type: ignore[attr-defined]
+    assert order == [
+        (0, "async"),
+        (0, "sync"),
+        (0, "official"),
+        (1, "sync"),
+        (1, "async"),  # the official cell took over repeat_up_to_s: it ran once
+        (2, "async"),
+        (2, "sync"),
+    ]
+    assert [len(row.results) for row in cells] == [3, 3, 1]

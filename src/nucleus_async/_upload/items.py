@@ -20,7 +20,7 @@ from .._json import dumps
 from .._transport import FilePart, Transport
 from .._wire.payloads import bulk_payload
 from ..types import DatasetItem, UploadResponse
-from ..types.base import seen_keys
+from ..types.base import REMOTE_PREFIXES, seen_keys
 from .files import check_files_per_request, missing_files, multipart_parts
 from .journal import JournalOption, journal_at
 from .pipeline import BulkUpload, FileLane, JsonLane, Lane, check_batch_size
@@ -63,6 +63,8 @@ def _check_json_value(value: Any, field: str, obj: str) -> None:
             _check_json_value(entry, f"{field}[{i}]", obj)
         return
     if isinstance(value, dict):
+        if {*map(type, value.values())} <= _ATOMIC_JSON and {*map(type, value)} <= _STR:
+            return  # flat metadata of strings, ints, bools and None: one C-level pass
         for key, entry in value.items():
             if key is not None and not isinstance(key, (str, int, float, bool)):
                 raise ValidationError(
@@ -73,6 +75,11 @@ def _check_json_value(value: Any, field: str, obj: str) -> None:
     raise ValidationError(
         f"is not JSON-serializable ({type(value).__name__})", field=field, obj=obj
     )
+
+
+#: Value types JSON always takes as they are (a float may be NaN or infinity).
+_ATOMIC_JSON = frozenset({str, int, bool, type(None)})
+_STR = frozenset({str})
 
 
 class _ItemChecks:
@@ -118,13 +125,10 @@ class _ItemChecks:
 
 #: Location prefixes that are certainly remote (the scheme is one the service fetches); anything
 #: else goes through ``DatasetItem.is_local`` (a full URL parse, ~25 µs, the top per-item cost).
-_REMOTE_PREFIXES = ("s3://", "gs://", "https://", "http://")
-
-
 def is_local_item(item: DatasetItem) -> bool:
     """``item.is_local``, answered without a URL parse for the usual remote schemes."""
     location = item.image_location or item.pointcloud_location
-    if location and location.startswith(_REMOTE_PREFIXES):
+    if location and location.startswith(REMOTE_PREFIXES):
         return False
     return item.is_local
 

@@ -73,8 +73,12 @@ def _rows(units: Sequence[Any]) -> list[bytes] | None:
     if kind not in _UNSET or not _all_plain(units, kind):
         return None
     count = len(units)
-    texts = orjson_strings([value for column in _TEXTS for value in map(column, units)])
-    numbers = [value for column in _GEOMETRY for value in map(column, units)]
+    label, reference_id, annotation_id = _TEXTS
+    texts = orjson_strings(
+        [*map(label, units), *map(reference_id, units), *map(annotation_id, units)]
+    )
+    x, y, width, height = _GEOMETRY
+    numbers = [*map(x, units), *map(y, units), *map(width, units), *map(height, units)]
     with_confidence = False
     if kind is BoxPrediction:
         confidences = [*map(_CONFIDENCE, units)]

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from .._errors import DuplicateIDError, ValidationError
 
 __all__ = [
+    "REMOTE_PREFIXES",
     "REMOTE_SCHEMES",
     "JSONDict",
     "check_confidence",
@@ -34,6 +35,9 @@ JSONDict = dict[str, Any]
 
 #: Schemes the service fetches itself; anything else is a local file path (reference 3.6).
 REMOTE_SCHEMES = frozenset({"http", "https", "s3", "gs"})
+#: How a remote location usually starts: ``location.startswith(REMOTE_PREFIXES)`` proves it
+#: remote without a URL parse (a False still needs :func:`is_local_path`: "S3://" is remote).
+REMOTE_PREFIXES = ("s3://", "gs://", "https://", "http://")
 
 
 def is_local_path(path: str) -> bool:

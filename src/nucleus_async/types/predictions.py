@@ -52,9 +52,12 @@ class Prediction(Annotation):
         super().validate()
         ref = self.reference_id
         confidence = getattr(self, "confidence", None)
-        checked = check_confidence(confidence, ref)
-        if checked is not confidence:
-            setattr(self, "confidence", checked)  # noqa: B010 -- not on every subclass
+        # A float in [0, 1] (NaN fails both comparisons) or None needs no call: this runs for
+        # every prediction of a 100,000-box upload.
+        if not (confidence is None or (type(confidence) is float and 0.0 <= confidence <= 1.0)):
+            checked = check_confidence(confidence, ref)
+            if checked is not confidence:
+                setattr(self, "confidence", checked)  # noqa: B010 -- not on every subclass
         class_pdf = getattr(self, "class_pdf", None)
         if class_pdf is not None:
             check_mapping(class_pdf, "class_pdf", ref)
