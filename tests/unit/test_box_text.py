@@ -8,8 +8,6 @@ control and non-ASCII characters, and numbers of every magnitude.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,31 +17,14 @@ from hypothesis import strategies as st
 from nucleus_async import _json
 from nucleus_async._upload.annotations import _AnnotationLanes
 from nucleus_async._wire.box_text import plain_boxes_lines, plain_boxes_text
-from nucleus_async._wire.payloads import bulk_payload
 from nucleus_async.types import BoxAnnotation, BoxPrediction, PolygonAnnotation
-
-_payload = bulk_payload()
-_stdlib = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode
+from support.wire_text import orjson_on, payload, stdlib, texts  # noqa: F401 -- orjson_on: autouse
 
 
 def _reference(units: list[Any]) -> bytes:
-    return _stdlib([_payload(u) for u in units])[1:-1].encode()
+    return stdlib([payload(u) for u in units])[1:-1].encode()
 
 
-@pytest.fixture(autouse=True)
-def orjson_on() -> Iterator[None]:
-    assert _json.use_orjson(True), "orjson (the speedups extra) must be installed"
-    yield
-    _json.use_orjson(True)
-
-
-# Strings the service accepts as ids and labels (no lone surrogates: a ValidationError
-# refuses them before encoding), with the characters JSON escapes.
-texts = st.text(
-    alphabet=st.characters(blacklist_categories=["Cs"]) | st.sampled_from('",\\/\n\x00'),
-    min_size=1,
-    max_size=12,
-)
 numbers = (
     st.floats(allow_nan=False, allow_infinity=False)
     | st.integers(min_value=-(2**63), max_value=2**63 - 1)
@@ -166,7 +147,7 @@ async def test_an_annotate_body_is_the_same_bytes_with_and_without_columns(fast:
     units.append(PolygonAnnotation("p", [], "img", annotation_id="poly"))
     lanes = _AnnotationLanes(True, None, 10_000, 10, 10)
     body = lanes.geometry._encode(units)
-    expected = _json.dumps({"update": True, "annotations": [_payload(u) for u in units]})
+    expected = _json.dumps({"update": True, "annotations": [payload(u) for u in units]})
     assert await body == expected
 
 
@@ -175,6 +156,6 @@ async def test_an_annotate_body_is_the_same_bytes_with_and_without_columns(fast:
 def test_plain_box_lines_are_the_payload_paths_ndjson(units: list[BoxAnnotation]) -> None:
     lines = plain_boxes_lines(units)
     if lines is not None:
-        assert lines == b"".join(_stdlib(_payload(u)).encode() + b"\n" for u in units)
+        assert lines == b"".join(stdlib(payload(u)).encode() + b"\n" for u in units)
     else:
         assert plain_boxes_text(units) is None

@@ -25,6 +25,17 @@ from support.mock_server import mock_transport
 ENDPOINT = "https://nucleus.test/v1/nucleus"
 
 
+async def _create_cars(transport: Transport) -> Any:
+    """Create the dataset "cars", looking it up by name if the answer is lost."""
+    return await create_once(
+        transport,
+        "dataset/create",
+        {"name": "cars"},
+        what="dataset 'cars'",
+        find=lambda: dataset_ids_named(transport, "cars"),
+    )
+
+
 class Sleeps:
     def __init__(self) -> None:
         self.calls: list[float] = []
@@ -81,13 +92,7 @@ async def test_an_unreadable_listing_never_sends_the_create_again(
     router.get("/dataset/details").mock(return_value=httpx.Response(200, json=listing))
     async with _transport(router) as transport:
         with pytest.raises(OutcomeUnknownError) as caught:
-            await create_once(
-                transport,
-                "dataset/create",
-                {"name": "cars"},
-                what="dataset 'cars'",
-                find=lambda: dataset_ids_named(transport, "cars"),
-            )
+            await _create_cars(transport)
     assert create.call_count == 1
     message = str(caught.value)
     assert "looking for it failed too" in message and "dataset/details" in message
@@ -99,13 +104,7 @@ async def test_a_failed_lookup_never_sends_the_create_again(router: respx.MockRo
     lookup = router.get("/dataset/details").mock(return_value=httpx.Response(403))
     async with _transport(router) as transport:
         with pytest.raises(OutcomeUnknownError) as caught:
-            await create_once(
-                transport,
-                "dataset/create",
-                {"name": "cars"},
-                what="dataset 'cars'",
-                find=lambda: dataset_ids_named(transport, "cars"),
-            )
+            await _create_cars(transport)
     assert create.call_count == 1 and lookup.call_count == 1
     assert "looking for it failed too" in str(caught.value)
 
@@ -118,11 +117,5 @@ async def test_an_empty_readable_listing_lets_a_settled_create_go_again(
     )
     router.get("/dataset/details").mock(return_value=httpx.Response(200, json={"datasets": None}))
     async with _transport(router) as transport:
-        answer = await create_once(
-            transport,
-            "dataset/create",
-            {"name": "cars"},
-            what="dataset 'cars'",
-            find=lambda: dataset_ids_named(transport, "cars"),
-        )
+        answer = await _create_cars(transport)
     assert answer == {"dataset_id": "ds_9"} and create.call_count == 2

@@ -31,19 +31,12 @@ from nucleus_async._http import (
 )
 from nucleus_async._http._h1_sender import H1Sender
 from nucleus_async._http._httpx_sender import HttpxSender
+from support.proxies import no_proxy  # noqa: F401 -- autouse: applies to this module
 from support.raw_http import RawRequest, answer, raw_server
 
 KEY = "test_key_0123456789"
 AUTH = {"Authorization": "Basic dGVzdF9rZXk6"}
-PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
 PATHS = [H1Sender, HttpxSender]
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 ClientFactory = Callable[..., HTTPClient]

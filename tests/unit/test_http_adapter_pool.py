@@ -25,17 +25,10 @@ from nucleus_async._http import (
     TransportFailure,
 )
 from nucleus_async._http._h1_sender import H1Sender
+from support.proxies import no_proxy  # noqa: F401 -- autouse: applies to this module
 from support.raw_http import RawRequest, RawServer, answer, raw_server
 
 KEY = "test_key_0123456789"
-PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 def client_for(

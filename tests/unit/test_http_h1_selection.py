@@ -14,16 +14,9 @@ from nucleus_async._config import ClientConfig
 from nucleus_async._http import HTTPClient
 from nucleus_async._http._h1_sender import H1Sender
 from nucleus_async._http._httpx_sender import HttpxSender
+from support.proxies import no_proxy  # noqa: F401 -- autouse: applies to this module
 
 ENDPOINT = "https://nucleus.test/v1"
-PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 def client() -> HTTPClient:

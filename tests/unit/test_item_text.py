@@ -8,8 +8,6 @@ locations with the characters JSON escapes.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,29 +17,14 @@ from hypothesis import strategies as st
 from nucleus_async import _json
 from nucleus_async._item_checks import async_item_lines
 from nucleus_async._wire.item_text import plain_items_lines
-from nucleus_async._wire.payloads import bulk_payload
 from nucleus_async.types import DatasetItem
-
-_payload = bulk_payload()
-_stdlib = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode
+from support.wire_text import orjson_on, payload, stdlib, texts  # noqa: F401 -- orjson_on: autouse
 
 
 def _reference(items: list[Any]) -> bytes:
-    return "".join(_stdlib(_payload(item)) + "\n" for item in items).encode()
+    return "".join(stdlib(payload(item)) + "\n" for item in items).encode()
 
 
-@pytest.fixture(autouse=True)
-def orjson_on() -> Iterator[None]:
-    assert _json.use_orjson(True), "orjson (the speedups extra) must be installed"
-    yield
-    _json.use_orjson(True)
-
-
-texts = st.text(
-    alphabet=st.characters(blacklist_categories=["Cs"]) | st.sampled_from('",\\/\n\x00'),
-    min_size=1,
-    max_size=12,
-)
 leaves = (
     st.none()
     | st.booleans()
