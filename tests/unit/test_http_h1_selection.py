@@ -38,3 +38,21 @@ async def test_a_client_built_under_respx_is_answered_by_it(using: str) -> None:
         await mocked.aclose()
     assert response.json() == {"ok": 1}
     assert type(client()._sender) is H1Sender  # respx stopped: the fast path again
+
+
+@pytest.mark.parametrize("using", ["httpcore", "httpx"])
+async def test_a_client_built_before_respx_started_is_answered_by_it(using: str) -> None:
+    """A user's fixture builds the client, the test starts ``respx.mock``: respx answers."""
+    built_before = client()
+    assert type(built_before._sender) is H1Sender
+    with respx.mock(using=using) as router:
+        route = router.get(f"{ENDPOINT}/x").mock(return_value=httpx.Response(200, json={"ok": 2}))
+        response = await built_before.send(built_before.build("GET", f"{ENDPOINT}/x", headers={}))
+        assert route.call_count == 1
+        assert built_before.busy_connections() == 0
+    assert response.json() == {"ok": 2}
+    # respx stopped: requests built now take the direct path again.
+    request = built_before.build("GET", f"{ENDPOINT}/x", headers={})
+    assert type(request._sender) is H1Sender
+    await built_before.aclose()
+    assert built_before.is_closed

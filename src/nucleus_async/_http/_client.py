@@ -30,10 +30,11 @@ __all__ = ["HTTPClient", "PreparedRequest"]
 class PreparedRequest:
     """A request built by :meth:`HTTPClient.build`, ready for one :meth:`HTTPClient.send`."""
 
-    __slots__ = ("_request",)
+    __slots__ = ("_request", "_sender")
 
-    def __init__(self, request: object) -> None:
+    def __init__(self, request: object, sender: H1Sender | HttpxSender) -> None:
         self._request = request  # the sender's own kind of request
+        self._sender = sender  # the sender that built it, and sends it
 
 
 class HTTPClient:
@@ -43,7 +44,8 @@ class HTTPClient:
     ``transport`` sends to an in-process ASGI app instead of the network. Building the client
     makes no network call. Network sends go through the adapter's own HTTP/1.1, unless the
     environment configures a proxy or a test double (respx) replaced the library's sending:
-    then through ``httpx.AsyncClient``, as in-process.
+    then through ``httpx.AsyncClient``, as in-process. The double is looked for again as each
+    request is built, so a client built before ``respx.mock`` started is still seen by it.
     """
 
     def __init__(
@@ -60,12 +62,19 @@ class HTTPClient:
         self._in_process = transport is not None
         self._read_timeout = t.read
         self._timeouts = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
+        self._config = config
+        self._user_agent = user_agent
+        #: The sender of requests built while a test double replaces the library's sending,
+        #: when this client was built without one (made on first need).
+        self._doubled: HttpxSender | None = None
         self._sender: H1Sender | HttpxSender
         if transport is None and not _proxy_configured() and not _sending_replaced():
             from ._h1_sender import H1Sender
 
             self._sender = H1Sender(config, user_agent=user_agent)
+            self._direct = True
         else:
+            self._direct = False
             from ._httpx_sender import HttpxSender
 
             self._sender = HttpxSender(config, user_agent=user_agent, transport=transport)
@@ -89,11 +98,16 @@ class HTTPClient:
 
     def busy_connections(self) -> int:
         """Pooled connections serving a request now (neither idle nor closed)."""
-        return self._sender.busy_connections()
+        doubled = self._doubled.busy_connections() if self._doubled is not None else 0
+        return self._sender.busy_connections() + doubled
 
     async def aclose(self) -> None:
         """Close the pooled connections. Idempotent."""
-        await self._sender.aclose()
+        try:
+            await self._sender.aclose()
+        finally:
+            if self._doubled is not None:
+                await self._doubled.aclose()
 
     def build(
         self,
@@ -116,15 +130,26 @@ class HTTPClient:
             all_headers.update(self._auth_headers)
         if isinstance(body, FileBody):
             all_headers["Content-Length"] = str(body.length)  # streamed, not chunked
+        sender = self._sender_now()
         invalid: str | None = None
         try:
-            return PreparedRequest(
-                self._sender.build(method, url, content=body, files=parts, headers=all_headers)
-            )
+            built = sender.build(method, url, content=body, files=parts, headers=all_headers)
+            return PreparedRequest(built, sender)
         except httpx.InvalidURL as exc:
             invalid = str(exc)
         # Raised here, outside the except clause: the library's exception is not chained.
         raise InvalidURL(invalid)
+
+    def _sender_now(self) -> H1Sender | HttpxSender:
+        """The sender of a request built now: the client's own, unless that is the direct path
+        and a test double replaces the library's sending (then the library's, made once)."""
+        if not self._direct or not _sending_replaced():
+            return self._sender
+        if self._doubled is None:
+            from ._httpx_sender import HttpxSender
+
+            self._doubled = HttpxSender(self._config, user_agent=self._user_agent, transport=None)
+        return self._doubled
 
     async def send(self, prepared: PreparedRequest) -> Response:
         """Send and read the whole answer; the connection is released, also on cancellation.
@@ -136,7 +161,7 @@ class HTTPClient:
 
         failure: TransportFailure
         try:
-            return await self._sender.send(prepared._request)
+            return await prepared._sender.send(prepared._request)
         except (httpx.TimeoutException, httpcore.TimeoutException) as exc:
             failure = TimeoutFailure(type(exc).__name__, str(exc))
         except (httpx.ConnectError, httpcore.ConnectError) as exc:
@@ -176,7 +201,8 @@ def _sending_replaced() -> bool:
     """True when a test double (respx) replaced how httpx or httpcore send (private 6).
 
     Such a double sees only requests sent through the library, so the client then sends through
-    ``httpx.AsyncClient`` rather than its own HTTP/1.1, as it would through a proxy.
+    ``httpx.AsyncClient`` rather than its own HTTP/1.1, as it would through a proxy. Asked as
+    each request is built: a few attribute reads.
     """
     import httpcore
     import httpx
@@ -186,10 +212,10 @@ def _sending_replaced() -> bool:
         httpcore.AsyncHTTPConnection.handle_async_request,
         getattr(httpx.AsyncClient, "_transport_for_url", None),
     )
-    return any(
-        sender is not None and not sender.__module__.startswith(("httpcore.", "httpx."))
-        for sender in senders
-    )
+    for sender in senders:
+        if sender is not None and not sender.__module__.startswith(("httpcore.", "httpx.")):
+            return True
+    return False
 
 
 def _proxy_configured() -> bool:
