@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
-from operator import attrgetter, contains
 from typing import Any
 
 from ._errors import ValidationError
 from ._iterables import AnyIterable
-from ._upload import LineEncoding, check_duplicate_reference_ids, is_local_item
+from ._upload import (
+    LineEncoding,
+    check_duplicate_reference_ids,
+    is_local_item,
+    plain_remote_items,
+)
 from ._wire.item_text import plain_items_lines
 from ._wire.payloads import bulk_payload
 from .types import DatasetItem
-from .types.base import REMOTE_PREFIXES, seen_keys
-from .types.dataset_item import CAMERA_PARAMS_KEY
+from .types.base import seen_keys
 
 __all__ = ["async_item_lines", "async_items", "check_async_items"]
 
@@ -26,7 +29,7 @@ def check_async_items(items: Iterable[Any], *, privacy_mode: bool) -> list[Datas
     no way to receive local files, and cannot measure images it may not read.
     """
     item_list = list(items)
-    if not privacy_mode and _plain_remote_batch(item_list, seen_keys()):
+    if not privacy_mode and plain_remote_items(item_list, seen_keys()):
         return item_list
     for item in item_list:
         _check_async_item(item, privacy_mode)
@@ -62,7 +65,7 @@ def async_items(items: AnyIterable[Any], *, privacy_mode: bool) -> AnyIterable[D
     repeated id is refused without keeping the stream's items alive. (Two distinct ids share
     a 64-bit hash with odds of ~1 in 30 million for a million items.)
 
-    A batch of plain remote items (:func:`_plain_remote_batch`) is checked a column at a
+    A batch of plain remote items (:func:`~._upload.plain_remote_items`) is checked a column at a
     time; any other batch item by item, which names the first bad item. Nothing of a batch is
     encoded before the whole batch passed.
     """
@@ -79,7 +82,7 @@ def async_items(items: AnyIterable[Any], *, privacy_mode: bool) -> AnyIterable[D
         return item  # type: ignore[no-any-return]
 
     def checked_batch(batch: list[Any]) -> list[Any]:
-        if privacy_mode or not _plain_remote_batch(batch, seen):
+        if privacy_mode or not plain_remote_items(batch, seen):
             for item in batch:
                 checked(item)
         return batch
@@ -95,49 +98,6 @@ def async_items(items: AnyIterable[Any], *, privacy_mode: bool) -> AnyIterable[D
 #: enough that the items alive at once (this batch and the one being encoded) stay under the
 #: garbage collector's first threshold (700), so it never runs (see ``_upload.signed``).
 _CHECKED_AT_A_TIME = 256
-_REFERENCE_ID = attrgetter("reference_id")
-_IMAGE_LOCATION = attrgetter("image_location")
-_METADATA = attrgetter("metadata")
-#: The optional fields a plain item leaves unset (None).
-_UNSET = attrgetter("pointcloud_location", "embedding_info", "width", "height", "upload_to_scale")
-_NOTHING = (None,) * 5
-
-
-def _plain_remote_batch(batch: list[Any], seen: dict[Any, None]) -> bool:
-    """True, and the batch's ids recorded in ``seen``, when every item is a plain remote image
-    whose reference id is new; False (``seen`` untouched) when any item needs its own check.
-
-    A plain remote image is a :class:`DatasetItem` with a non-empty string reference id, a
-    string image location starting with a remote scheme, dict metadata without
-    ``camera_params``, and no pointcloud, embedding, width, height or ``upload_to_scale``.
-    Such an item passes ``validate()`` and is remote; outside privacy mode (whose items need
-    width and height: callers check those item by item) it needs nothing else. Each test is
-    one C-level pass over the batch: no Python call per item.
-    """
-    if {*map(type, batch)} != {DatasetItem}:
-        return False
-    try:
-        if {*map(_UNSET, batch)} != {_NOTHING}:
-            return False
-    except TypeError:
-        return False  # an unhashable value is set (an embedding as a dict)
-    references = [*map(_REFERENCE_ID, batch)]
-    locations = [*map(_IMAGE_LOCATION, batch)]
-    metadata = [*map(_METADATA, batch)]
-    if (
-        {*map(type, references)} != {str}
-        or not all(references)
-        or {*map(type, locations)} != {str}
-        or not all(map(str.startswith, locations, itertools.repeat(REMOTE_PREFIXES)))
-        or {*map(type, metadata)} != {dict}
-        or any(map(contains, metadata, itertools.repeat(CAMERA_PARAMS_KEY)))
-    ):
-        return False
-    hashes = [*map(hash, references)]
-    if len(set(hashes)) != len(hashes) or not seen.keys().isdisjoint(hashes):
-        return False
-    seen.update(dict.fromkeys(hashes))
-    return True
 
 
 async def _checked_async(

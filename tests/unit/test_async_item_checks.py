@@ -1,6 +1,6 @@
-"""The checks of an asynchronous append's items, and how many of them a stream keeps alive.
+"""The checks of an append's items, and how many of them an asynchronous stream keeps alive.
 
-A batch of plain remote items is checked a column at a time (``_plain_remote_batch``); any
+A batch of plain remote items is checked a column at a time (``plain_remote_items``); any
 other batch item by item. The column check is only a shortcut: with it or without it, every
 sequence of items must give the same items or the same first error. The oracle is the same
 code with the shortcut turned off.
@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from nucleus_async import _item_checks
 from nucleus_async._item_checks import async_item_lines, async_items, check_async_items
+from nucleus_async._upload import items as items_module
 from nucleus_async._upload import signed
 from nucleus_async.types import DatasetItem
 
@@ -51,6 +52,16 @@ def _variant(kind: str, i: int) -> Any:
         item.reference_id = i  # type: ignore[assignment]
     elif kind == "metadata_list":
         item.metadata = [i]  # type: ignore[assignment]
+    elif kind == "float_metadata":
+        item.metadata = {"score": 0.5}
+    elif kind == "nan_metadata":
+        item.metadata = {"score": float("nan")}
+    elif kind == "nested_metadata":
+        item.metadata = {"box": {"x": [1, 2]}}
+    elif kind == "int_key_metadata":
+        item.metadata = {1: "one"}
+    elif kind == "object_metadata":
+        item.metadata = {"when": object()}
     elif kind == "not_an_item":
         item = {"reference_id": f"ref-{i}"}
     elif kind == "repeat":
@@ -66,6 +77,11 @@ KINDS = (
     "empty_ref",
     "int_ref",
     "metadata_list",
+    "float_metadata",
+    "nan_metadata",
+    "nested_metadata",
+    "int_key_metadata",
+    "object_metadata",
     "not_an_item",
     "repeat",
 )
@@ -87,7 +103,8 @@ def _outcome(run: Any) -> Any:
 
 def _without_column_check(monkeypatch: pytest.MonkeyPatch, run: Any) -> Any:
     with monkeypatch.context() as patch:
-        patch.setattr(_item_checks, "_plain_remote_batch", lambda batch, seen: False)
+        patch.setattr(_item_checks, "plain_remote_items", lambda batch, seen: False)
+        patch.setattr(items_module, "plain_remote_items", lambda *args, **kwargs: False)
         return _outcome(run)
 
 
@@ -146,14 +163,14 @@ def test_a_list_gives_what_item_by_item_checks_give(
 
 def test_plain_remote_items_take_the_column_check(monkeypatch: pytest.MonkeyPatch) -> None:
     taken: list[int] = []
-    column_check = _item_checks._plain_remote_batch
+    column_check = _item_checks.plain_remote_items
 
     def counted(batch: list[Any], seen: dict[Any, None]) -> bool:
         passed = column_check(batch, seen)
         taken.append(passed)
         return passed
 
-    monkeypatch.setattr(_item_checks, "_plain_remote_batch", counted)
+    monkeypatch.setattr(_item_checks, "plain_remote_items", counted)
     items = [_plain(i) for i in range(600)]
     assert list(async_items(iter(items), privacy_mode=False)) == items
     assert taken == [True, True, True]  # 256 + 256 + 88
@@ -207,3 +224,30 @@ def test_chunks_are_whole_lines_of_about_the_write_size() -> None:
     # Each chunk is the first batches' lines joined: no line is cut or repeated.
     assert sum(chunk.count(b"\n") for chunk in chunks) == len(items)
     assert list(itertools.accumulate(map(len, chunks)))[-1] == len(expected)
+
+
+@pytest.mark.parametrize("privacy_mode", [False, True])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(items=item_lists)
+def test_an_append_list_gives_what_item_by_item_checks_give(
+    items: list[Any], privacy_mode: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON append path: the column check also needs flat, NaN-free metadata."""
+
+    def run() -> list[Any]:
+        return items_module._ItemChecks(privacy_mode).check_list(items)
+
+    assert _outcome(run) == _without_column_check(monkeypatch, run)
+
+
+def test_an_append_list_of_plain_items_takes_the_column_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def item_by_item(*args: Any) -> Any:
+        raise AssertionError("a plain list was checked item by item")
+
+    monkeypatch.setattr(items_module._ItemChecks, "_valid", item_by_item)
+    items = [_plain(i) for i in range(300)]
+    assert items_module._ItemChecks(False).check_list(items) == items
