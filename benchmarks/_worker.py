@@ -275,6 +275,7 @@ def _end(spec: dict[str, Any], measure: _Measure, wall: float, answer: Any) -> d
         "cpu_s": cpu,
         "requests": stats["requests"],
         "peak_in_flight": stats["peak_concurrency"],
+        "server_cpu_s": stats.get("cpu_s"),  # the sink's; the emulator does not say
         "rss_growth_mb": growth,
         "answer": _summary(answer),
     }

@@ -448,6 +448,12 @@ def _ratio(row: Row | None, official: Row | None) -> str:
     return f"{ref / ours:.1f}x" if ours and ref else ""
 
 
+def _cpu_text(row: Row | None) -> str:
+    """The client's CPU seconds and the sink's over the same call ("-" when not measured)."""
+    client, server = _number(row, "cpu_s", ".2f"), _number(row, "server_cpu_s", ".2f")
+    return f"{client or '-'} s / {server or '-'} s" if client or server else ""
+
+
 def _number(row: Row | None, key: str, fmt: str) -> str:
     value = None if row is None else row.median(key)
     return "" if value is None else format(value, fmt)
@@ -458,7 +464,7 @@ def render(rows: list[Row], imports: list[dict[str, Any]], sizes: Sizes, elapsed
     keys = list(dict.fromkeys((r.scenario, r.latency, r.client) for r in rows))
     lines = [
         "| scenario | latency | client | sink: wall time (floor, x floor) | official / ours "
-        "| emulator: wall time (floor, x floor) | official / ours | client CPU (sink) "
+        "| emulator: wall time (floor, x floor) | official / ours | CPU: client / sink (sink) "
         "| peak RSS growth (sink) | requests | peak in flight (sink) |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -473,7 +479,7 @@ def render(rows: list[Row], imports: list[dict[str, Any]], sizes: Sizes, elapsed
             f"| {_ratio(sink, by_key.get(('sink', scenario, latency, 'official')))} "
             f"| {_wall_text(emulator)} "
             f"| {_ratio(emulator, by_key.get(('emulator', scenario, latency, 'official')))} "
-            f"| {_number(sink, 'cpu_s', '.2f')} s "
+            f"| {_cpu_text(sink)} "
             f"| {_number(main, 'rss_growth_mb', '.1f')} MB "
             f"| {_number(main, 'requests', '.0f')} | {_number(main, 'peak_in_flight', '.0f')} |"
         )
@@ -647,8 +653,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "the emulator's. The floor is requests x latency / concurrency (16 for this SDK; for "
         "the official client the peak in flight the server saw): the time the requests take "
         "at that latency, whatever the client's speed. Client CPU is the process's CPU time "
-        "during the timed call (every thread). Peak RSS growth is the client process's peak "
-        "during the timed call minus its RSS just before it (the inputs are built before). "
+        "during the timed call (every thread); sink CPU is the sink process's over the same "
+        "call (its parsing of every body), on the same two cores. Peak RSS growth is the "
+        "client process's peak during the timed call minus its RSS just before it (the inputs "
+        "are built before). "
         "Requests and peak in flight are counted by the server. official / ours is the "
         "official client's wall time over this "
         f"row's.{_repeats(sizes)}\n{chart}\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -45,8 +46,10 @@ def test_quick_run_writes_a_table_of_both_servers(bench: object, tmp_path: Path)
     assert "Machine:" in text and "Packages:" in text
     rows = [line for line in text.splitlines() if line.startswith("| append 200 remote items")]
     assert len(rows) == 2 and all("failed" not in row for row in rows)
-    # Each row holds the sink's figure and the emulator's, each with its floor.
+    # Each row holds the sink's figure and the emulator's, each with its floor, and the
+    # client's CPU time beside the sink's over the same call.
     assert all(row.count(" s (floor ") == 2 for row in rows)
+    assert all(re.search(r"\| \d+\.\d\d s / \d+\.\d\d s \|", row) for row in rows)
     assert "wait: completed job" in text
     assert chart.stat().st_size > 0 and f"`{chart.name}`" in text
 
