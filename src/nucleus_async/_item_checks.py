@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._errors import ValidationError
-from ._iterables import AnyIterable
-from ._upload import (
-    LineEncoding,
-    check_duplicate_reference_ids,
-    is_local_item,
-    plain_remote_items,
-)
+from ._iterables import AnyIterable, map_each
+from ._upload import LineEncoding, check_duplicate_reference_ids, is_local_item
 from ._wire.item_text import plain_items_lines
 from ._wire.payloads import bulk_payload
 from .types import DatasetItem
@@ -29,8 +23,6 @@ def check_async_items(items: Iterable[Any], *, privacy_mode: bool) -> list[Datas
     no way to receive local files, and cannot measure images it may not read.
     """
     item_list = list(items)
-    if not privacy_mode and plain_remote_items(item_list, seen_keys()):
-        return item_list
     for item in item_list:
         _check_async_item(item, privacy_mode)
     check_duplicate_reference_ids(item_list)
@@ -59,15 +51,11 @@ def _check_async_item(item: Any, privacy_mode: bool) -> None:
 def async_items(items: AnyIterable[Any], *, privacy_mode: bool) -> AnyIterable[DatasetItem]:
     """The items of an asynchronous append, each checked as :func:`check_async_items`.
 
-    A list is checked whole before the first line; a stream a batch at a time as it is read
+    A list is checked whole before the first line; a stream item by item as it is read
     (a sync stream stays sync: no async generator step per item), remembering the hash of each
     reference id (not the id: a million ids would be ~60 MB, their hashes ~30 MB), so a
     repeated id is refused without keeping the stream's items alive. (Two distinct ids share
     a 64-bit hash with odds of ~1 in 30 million for a million items.)
-
-    A batch of plain remote items (:func:`~._upload.plain_remote_items`) is checked a column at a
-    time; any other batch item by item, which names the first bad item. Nothing of a batch is
-    encoded before the whole batch passed.
     """
     if isinstance(items, Sequence):
         return check_async_items(items, privacy_mode=privacy_mode)
@@ -81,37 +69,7 @@ def async_items(items: AnyIterable[Any], *, privacy_mode: bool) -> AnyIterable[D
         seen[key] = None
         return item  # type: ignore[no-any-return]
 
-    def checked_batch(batch: list[Any]) -> list[Any]:
-        if privacy_mode or not plain_remote_items(batch, seen):
-            for item in batch:
-                checked(item)
-        return batch
-
-    if isinstance(items, AsyncIterable):
-        return _checked_async(items, checked_batch)
-    iterator = iter(items)
-    batches = iter(lambda: list(itertools.islice(iterator, _CHECKED_AT_A_TIME)), [])
-    return itertools.chain.from_iterable(map(checked_batch, batches))
-
-
-#: Items of a stream checked at a time: enough to spread a column check's fixed cost, few
-#: enough that the items alive at once (this batch and the one being encoded) stay under the
-#: garbage collector's first threshold (700), so it never runs (see ``_upload.signed``).
-_CHECKED_AT_A_TIME = 256
-
-
-async def _checked_async(
-    items: AsyncIterable[Any], checked_batch: Callable[[list[Any]], list[Any]]
-) -> AsyncIterator[DatasetItem]:
-    batch: list[Any] = []
-    async for item in items:
-        batch.append(item)
-        if len(batch) >= _CHECKED_AT_A_TIME:
-            for ready in checked_batch(batch):
-                yield ready
-            batch = []
-    for ready in checked_batch(batch):
-        yield ready
+    return map_each(checked, items)
 
 
 def async_item_lines() -> LineEncoding:

@@ -11,7 +11,6 @@ from .annotations import AnnotationUploader as AnnotationUploader
 from .items import ItemUploader as ItemUploader
 from .items import check_duplicate_reference_ids as check_duplicate_reference_ids
 from .items import is_local_item as is_local_item
-from .items import plain_remote_items as plain_remote_items
 from .journal import BatchJournal as BatchJournal
 from .scenes import upload_scenes as upload_scenes
 from .scenes import validate_scenes as validate_scenes
