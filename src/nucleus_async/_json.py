@@ -213,15 +213,13 @@ def batch_pieces(
         opening += (_encode(key).encode(), b":[")
         yield b"".join(opening)
         for start in range(0, len(units), UNITS_PER_PIECE):
-            if start:
-                yield b","
             chunk = units[start : start + UNITS_PER_PIECE]
             written = text(chunk) if text is not None else None
-            yield (
-                written
-                if written is not None
-                else _array_items([payload(unit) for unit in chunk], finite)
-            )
+            if written is None:
+                written = _array_items([payload(unit) for unit in chunk], finite)
+            # The comma goes with the piece: a piece of its own would be one more step (and
+            # loop checkpoint) for the caller, per piece.
+            yield b"," + written if start else written
         closing: list[bytes] = [b"]"]
         for k, v in (tail or {}).items():
             closing += (b",", _encode(k).encode(), b":", _encode(v).encode())

@@ -1,4 +1,5 @@
-"""The sink's signed-URL uploads: stored by the PUT, parsed by the job, counted exactly."""
+"""The sink parses what it counts: signed-URL uploads (stored by the PUT, parsed by the job)
+and the bulk bodies (annotate, predictions, append), malformed JSON anywhere refused."""
 
 from __future__ import annotations
 
@@ -59,3 +60,36 @@ async def test_a_malformed_line_fails_the_parse(sink_module: Any) -> None:
         parsing = sink.parsing[job["job_id"]]
         with pytest.raises(ValueError):
             await parsing
+
+
+def _bodies() -> list[tuple[str, bytes, int]]:
+    box = {"label": "car", "type": "box", "geometry": {"x": 1, "y": 2, "width": 3, "height": 4}}
+    boxes = [dict(box, reference_id=f"r{i}", annotation_id=f"b{i}") for i in range(30)]
+    items = [{"reference_id": f"r{i}", "image_url": f"s3://b/{i}.jpg"} for i in range(12)]
+    return [
+        ("dataset/ds_1/annotate", json.dumps({"update": False, "annotations": boxes}).encode(), 30),
+        (
+            "dataset/ds_1/model/prj_1/uploadPredictions",
+            json.dumps({"annotations": boxes[:5], "segmentations": boxes[:2]}).encode(),
+            7,
+        ),
+        ("dataset/ds_1/append", json.dumps({"items": items, "update": True}).encode(), 12),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "count"), _bodies(), ids=["annotate", "predictions", "append"]
+)
+async def test_a_bulk_body_is_parsed_and_counted(
+    sink_module: Any, route: str, body: bytes, count: int
+) -> None:
+    transport = httpx.ASGITransport(app=sink_module.Sink(latency=0.0))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sink") as client:
+        answer = (await client.post(f"/v1/nucleus/{route}", content=body)).json()
+        # A unit's JSON broken deep inside (a value that is no JSON) is refused, not counted.
+        broken = body.replace(b'"y": 2', b'"y": two', 1).replace(b'"s3:', b"s3:", 1)
+        assert broken != body
+        with pytest.raises(ValueError, match="malformed"):
+            await client.post(f"/v1/nucleus/{route}", content=broken)
+    counted = {k: v for k, v in answer.items() if k.endswith(("_processed", "new_items"))}
+    assert list(counted.values()) == [count]

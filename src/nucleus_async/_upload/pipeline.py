@@ -216,12 +216,10 @@ class _Batch(Generic[U]):
 
     __slots__ = ("error", "key", "recorded", "request", "units")
 
-    def __init__(
-        self, units: list[U], key: str | None = None, recorded: JournalRecord | None = None
-    ) -> None:
+    def __init__(self, units: Sequence[U]) -> None:
         self.units = units
-        self.key = key
-        self.recorded = recorded
+        self.key: str | None = None
+        self.recorded: JournalRecord | None = None
         self.request: Request | None = None
         self.error: ValueError | None = None
 
@@ -267,12 +265,12 @@ class _Batcher(Generic[U]):
         buffers, lane_of = self._buffers, self._lanes.of
         only = self._only
         if only is not None and isinstance(units, Sequence):
-            # The same batches, in the same order, as sorting each unit would form.
+            # The same batches, in the same order, as sorting each unit would form; a slice
+            # keeps the sequence's kind (a ``BoxColumns`` slice is written from its columns).
             size = only.batch_size
             for start in range(0, len(units), size):
-                buffers[only] = list(units[start : start + size])
                 self._read = min(start + size, len(units))
-                yield await self._batch(only, budget)
+                yield await self._batch(only, units[start : start + size], budget)
             return
         # The loop body is written out twice (async and sync source) on purpose: a call per
         # unit, or an async generator step per unit of a list (``iterate``), is a tenth of a
@@ -284,7 +282,7 @@ class _Batcher(Generic[U]):
                 buffer = buffers[lane]
                 buffer.append(unit)
                 if len(buffer) >= lane.batch_size:
-                    yield await self._batch(lane, budget)
+                    yield await self._batch(lane, self._take(lane), budget)
         else:
             for unit in units:
                 self._read += 1
@@ -292,18 +290,28 @@ class _Batcher(Generic[U]):
                 buffer = buffers[lane]
                 buffer.append(unit)
                 if len(buffer) >= lane.batch_size:
-                    yield await self._batch(lane, budget)
+                    yield await self._batch(lane, self._take(lane), budget)
         for lane, buffer in buffers.items():
             if buffer:
-                yield await self._batch(lane, budget)
+                yield await self._batch(lane, self._take(lane), budget)
 
-    async def _batch(self, lane: Lane[U], budget: ByteBudget) -> _Batch[U]:
+    def _take(self, lane: Lane[U]) -> list[U]:
         units = self._buffers[lane]
         self._buffers[lane] = []
+        return units
+
+    async def _batch(self, lane: Lane[U], units: Sequence[U], budget: ByteBudget) -> _Batch[U]:
         ordinal = self._formed[lane]
         self._formed[lane] = ordinal + 1
-        batch = await self._journaled(lane, ordinal, units)
+        batch = _Batch(units)
+        # Pending from here on (before any await): an upload stopped now reports the units.
         self._pending[id(batch)] = batch
+        if self._journal is not None:
+            index = list(self._lanes.all).index(lane)
+            batch.key = batch_key(
+                self._route, index, ordinal, [unit_identity(unit) for unit in units]
+            )
+            batch.recorded = await self._journal.lookup(batch.key)
         if batch.landed:
             return batch  # an earlier run sent it: nothing to check, build or send
         if not self._checked_whole and lane.check_files is not None:
@@ -313,13 +321,6 @@ class _Batcher(Generic[U]):
         except ValueError as exc:
             batch.error = exc  # this batch's failure, like a request that failed
         return batch
-
-    async def _journaled(self, lane: Lane[U], ordinal: int, units: list[U]) -> _Batch[U]:
-        if self._journal is None:
-            return _Batch(units)
-        index = list(self._lanes.all).index(lane)
-        key = batch_key(self._route, index, ordinal, [unit_identity(unit) for unit in units])
-        return _Batch(units, key, await self._journal.lookup(key))
 
     def taken(self, batch: _Batch[U]) -> None:
         """A worker has the batch: it will land or fail, no longer unsent."""

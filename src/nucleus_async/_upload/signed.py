@@ -131,7 +131,7 @@ class LineEncoding:
     text: Callable[[Sequence[Any]], bytes | None] | None = None
     finite: bool = False
 
-    def encode(self, units: list[Any]) -> bytes:
+    def encode(self, units: Sequence[Any]) -> bytes:
         written = self.text(units) if self.text is not None else None
         if written is not None:
             return written
@@ -155,8 +155,14 @@ async def _chunks(units: AnyIterable[Any], encoding: LineEncoding) -> AsyncItera
         yield b"".join(pieces)
 
 
-async def _batches(units: AnyIterable[Any]) -> AsyncIterator[list[Any]]:
-    """The units, ``_UNITS_PER_ENCODE`` at a time."""
+async def _batches(units: AnyIterable[Any]) -> AsyncIterator[Sequence[Any]]:
+    """The units, ``_UNITS_PER_ENCODE`` at a time (a sequence's slices: a ``BoxColumns``
+    slice is written from its columns)."""
+    if isinstance(units, Sequence):
+        for start in range(0, len(units), _UNITS_PER_ENCODE):
+            yield units[start : start + _UNITS_PER_ENCODE]
+            await anyio.lowlevel.checkpoint()
+        return
     if isinstance(units, AsyncIterable):
         batch: list[Any] = []
         async for unit in units:
