@@ -565,6 +565,7 @@ def machine() -> str:
         "scale-nucleus",
         "httpx",
         "orjson",
+        "msgspec",
         "anyio",
         "attrs",
         "cattrs",
@@ -648,7 +649,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" on {time.strftime('%Y-%m-%d %H:%M %Z')}.\n\n{machine()}\n\n"
         "Each cell runs in its own subprocess against a server in another process, with the "
         "latency shown injected per request; default client settings. The **sink** "
-        "(`benchmarks/sink.py`) parses every body and stores nothing, so its figures are the "
+        "(`benchmarks/sink.py`) parses every body (msgspec; a bulk body's units are kept as "
+        "raw JSON, not built into objects) and stores nothing, so its figures are the "
         "client's own limits; the **emulator** stores everything in SQLite, so its figures are "
         "the emulator's. The floor is requests x latency / concurrency (16 for this SDK; for "
         "the official client the peak in flight the server saw): the time the requests take "
