@@ -103,7 +103,7 @@ class _AnnotationChecks:
         """
         plain = BoxColumns.read_prefix(units)
         if plain is not None and len(plain) == len(units):
-            if plain.may_repeat():
+            if plain.may_hold_duplicates():
                 check_duplicate_ids(plain, predictions=self._predictions)
             return plain
         hashes = array("q") if plain is None else array("q", plain.identity_hashes())

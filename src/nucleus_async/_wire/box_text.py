@@ -24,7 +24,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from itertools import islice, repeat
+from itertools import repeat
 from operator import attrgetter
 from typing import Any, final, overload
 
@@ -179,7 +179,8 @@ class BoxColumns(Sequence[BoxAnnotation]):
         return self._units[self._start + row]
 
     def __iter__(self) -> Iterator[BoxAnnotation]:
-        return islice(self._units, self._start, self._stop)
+        # A slice, not islice: islice would step over the rows before the view's first.
+        return iter(self.units)
 
     def _rows(self, column: list[Any]) -> list[Any]:
         return column[self._start : self._stop]
@@ -191,7 +192,7 @@ class BoxColumns(Sequence[BoxAnnotation]):
             return map(hash, zip(annotation_ids, references, strict=True))
         return map(hash, zip(references, annotation_ids, repeat(None)))
 
-    def may_repeat(self) -> bool:
+    def may_hold_duplicates(self) -> bool:
         """False when no two boxes have the same identity (``duplicate_key()``); True when
         two may (their keys' hashes are equal: the keys must then be compared).
 
