@@ -32,7 +32,6 @@ __all__ = [
     "dumps_text",
     "orjson_differs",
     "orjson_encoder",
-    "orjson_numbers",
     "orjson_strings",
     "use_orjson",
 ]
@@ -126,26 +125,6 @@ def orjson_strings(strings: list[Any]) -> list[bytes] | None:
         return None
     members = text[2:-2].split(b'","')
     return members if len(members) == len(strings) else None
-
-
-def orjson_numbers(numbers: list[Any]) -> list[bytes] | None:
-    """Each number's JSON text, from one orjson call; None when orjson is not used, a value is
-    not a plain ``int`` or ``float``, orjson refuses one (an integer past 64 bits), or writes
-    one otherwise than the standard library (a float below 1e-4; NaN and infinity, which the
-    standard library refuses, must have been refused before)."""
-    encode = orjson_encoder()
-    if encode is None or not numbers or not {*map(type, numbers)} <= _PLAIN_NUMBERS:
-        return None
-    try:
-        text = encode(numbers)
-    except TypeError:
-        return None
-    if orjson_differs(text) or b"null" in text:
-        return None
-    return text[1:-1].split(b",")
-
-
-_PLAIN_NUMBERS = {int, float}
 
 
 def dumps(payload: Any) -> bytes:
