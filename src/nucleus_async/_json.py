@@ -33,6 +33,7 @@ __all__ = [
     "orjson_differs",
     "orjson_encoder",
     "orjson_strings",
+    "string_members",
     "use_orjson",
 ]
 
@@ -112,9 +113,7 @@ def orjson_strings(strings: list[Any]) -> list[bytes] | None:
     """Each string's JSON text without its quotes, from one orjson call; None when orjson is
     not used, a value is not a ``str``, or orjson refuses one (a lone surrogate).
 
-    The text is the standard library's (``ensure_ascii=False``). It is cut at ``","``, which
-    in orjson's text of an array of strings occurs only between members: a quote inside a
-    string is always written ``\\"``.
+    The text is the standard library's (``ensure_ascii=False``), cut by :func:`string_members`.
     """
     encode = orjson_encoder()
     if encode is None or not strings or {*map(type, strings)} != {str}:
@@ -123,8 +122,18 @@ def orjson_strings(strings: list[Any]) -> list[bytes] | None:
         text = encode(strings)
     except TypeError:
         return None
+    return string_members(text, len(strings))
+
+
+def string_members(text: bytes, count: int) -> list[bytes] | None:
+    """The members of orjson's ``text`` of an array of ``count`` strings, without their quotes
+    (None if the cut does not give ``count``).
+
+    The text is cut at ``","``, which in orjson's text of an array of strings occurs only
+    between members: a quote inside a string is always written ``\\"``.
+    """
     members = text[2:-2].split(b'","')
-    return members if len(members) == len(strings) else None
+    return members if len(members) == count else None
 
 
 def dumps(payload: Any) -> bytes:

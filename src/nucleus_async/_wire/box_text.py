@@ -28,7 +28,7 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any, final, overload
 
-from .._json import orjson_differs, orjson_encoder
+from .._json import orjson_differs, orjson_encoder, string_members
 from ..types.annotations import BoxAnnotation
 from ..types.base import may_repeat
 from ..types.predictions import BoxPrediction
@@ -235,11 +235,9 @@ class BoxColumns(Sequence[BoxAnnotation]):
             return None
         if orjson_differs(numbers_text):
             return None
-        # orjson's array of strings holds '","' only between members (a quote inside a
-        # string is written \"); its array of numbers holds ',' only between members.
-        strings = strings_text[2:-2].split(b'","')
-        values = numbers_text[1:-1].split(b",")
-        if len(strings) != 3 * count or len(values) != len(numbers):
+        strings = string_members(strings_text, 3 * count)
+        values = numbers_text[1:-1].split(b",")  # ',' is only ever between numbers
+        if strings is None or len(values) != len(numbers):
             return None
         fields = 7 if confidences is None else 8
         # Every box's holes in one flat list, filled a column at a time by slice assignment,
