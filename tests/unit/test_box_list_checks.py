@@ -22,6 +22,7 @@ from nucleus_async._upload.annotations import _AnnotationChecks, _AnnotationLane
 from nucleus_async._wire import box_text
 from nucleus_async._wire.box_text import BoxColumns
 from nucleus_async.types import BoxAnnotation, BoxPrediction, PolygonAnnotation
+from support.list_oracles import mostly_plain
 from support.wire_text import orjson_on, payload  # noqa: F401 -- orjson_on: autouse
 
 
@@ -103,11 +104,7 @@ KINDS = (
 )
 
 #: Mostly plain boxes (so most pieces are read as columns), some of every other kind.
-box_lists = st.lists(
-    st.one_of(st.just("plain"), st.just("plain"), st.just("plain"), st.sampled_from(KINDS)),
-    min_size=1,
-    max_size=30,
-).map(lambda kinds: [_box(i) if k == "plain" else _variant(k, i) for i, k in enumerate(kinds)])
+box_lists = mostly_plain(_box, _variant, KINDS, max_size=30)
 
 
 @st.composite

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from nucleus_async._upload import items as items_module
 from nucleus_async.types import DatasetItem
+from support.list_oracles import mostly_plain
 
 
 def _plain(i: int) -> DatasetItem:
@@ -76,11 +76,7 @@ KINDS = (
 )
 
 #: Mostly plain items (so most batches take the column check), some of every other kind.
-item_lists = st.lists(
-    st.one_of(st.just("plain"), st.just("plain"), st.just("plain"), st.sampled_from(KINDS)),
-    min_size=1,
-    max_size=40,
-).map(lambda kinds: [_plain(i) if k == "plain" else _variant(k, i) for i, k in enumerate(kinds)])
+item_lists = mostly_plain(_plain, _variant, KINDS, max_size=40)
 
 
 def _outcome(run: Any) -> Any:
